@@ -14,11 +14,15 @@
  * @see https://hl7.org/fhir/R4/compartmentdefinition-patient.html
  * @see https://hl7.org/fhir/R4/compartmentdefinition.html#use
  */
-import { evalFhirPathTyped, getExpressionsForResourceType, getSearchParameter, toTypedValue } from '@medplum/core';
+import {
+  evalFhirPathTyped,
+  FhirPathAtom,
+  getExpressionsForResourceType,
+  getSearchParameter,
+  toTypedValue,
+} from '@medplum/core';
 import type { Reference, Resource } from '@medplum/fhirtypes';
 import { ensureSearchParameters, patientCompartmentDefinition } from './fhir-definitions.js';
-
-type Atom = ReturnType<typeof getExpressionsForResourceType>[number];
 
 /** Preferred parameter for narrowing a search, in this order, when the type has several. */
 const NARROWING_PREFERENCE = ['patient', 'subject', 'beneficiary', 'individual', 'member', 'actor'];
@@ -26,7 +30,7 @@ const NARROWING_PREFERENCE = ['patient', 'subject', 'beneficiary', 'individual',
 const PATIENT_REFERENCE = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
 
 let membership: ReadonlyMap<string, readonly string[]> | undefined;
-const compiled = new Map<string, readonly Atom[]>();
+const compiled = new Map<string, readonly FhirPathAtom[]>();
 
 function compartmentTable(): ReadonlyMap<string, readonly string[]> {
   if (!membership) {
@@ -109,14 +113,17 @@ export function isInPatientCompartment(resource: Resource, patientId: string): b
 }
 
 /** Compiled FHIRPath expressions of the type's compartment parameters, restricted to this type; cached. */
-function expressionsFor(resourceType: string): readonly Atom[] {
+function expressionsFor(resourceType: string): readonly FhirPathAtom[] {
   let atoms = compiled.get(resourceType);
   if (atoms) return atoms;
   ensureSearchParameters();
-  const list: Atom[] = [];
+  const list: FhirPathAtom[] = [];
   for (const code of compartmentParams(resourceType)) {
     const param = getSearchParameter(resourceType, code);
-    if (param?.expression) list.push(...getExpressionsForResourceType(resourceType, param.expression));
+    if (!param?.expression) continue;
+    for (const atom of getExpressionsForResourceType(resourceType, param.expression)) {
+      list.push(new FhirPathAtom(`${resourceType}:${code}`, atom));
+    }
   }
   atoms = list;
   compiled.set(resourceType, atoms);
