@@ -1,0 +1,29 @@
+/**
+ * Builds the Nest application on Fastify with the facade's transport settings. Used by main.ts,
+ * the e2e tests and the benchmarks alike, so they all run the same pipeline.
+ */
+import formBody from '@fastify/formbody';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import type { FhirBackend } from './backends/index.js';
+import type { AppConfig } from './config/index.js';
+import { genReqId, registerHooks } from './http/fastify-hooks.js';
+
+export async function createApp(config: AppConfig, backend: FhirBackend): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    genReqId,
+    trustProxy: config.profile === 'azure',
+    routerOptions: { maxParamLength: 128 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, backend), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  await app.register(formBody as never, { bodyLimit: config.bodyLimitBytes });
+  registerHooks(app.getHttpAdapter().getInstance(), config);
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,5 @@
+export { AuthModule } from './auth.module.js';
+export { CurrentPrincipal } from './current-principal.decorator.js';
+export type { Principal, PrincipalKind } from './principal.js';
+export { Public } from './public.decorator.js';
+export { TrustedIssuerRegistry } from './trusted-issuer.registry.js';

@@ -1,0 +1,195 @@
+/**
+ * Typed configuration, read from the environment once at start-up and validated.
+ * A bad or missing value stops the process with one message naming every bad variable.
+ * This folder is the only place that reads `process.env`.
+ */
+export type Profile = 'local' | 'azure';
+export type AuditFailMode = 'closed' | 'open';
+
+export interface TrustedIssuerConfig {
+  /** Exact `iss` value. */
+  readonly issuer: string;
+  /** The token's `aud` must contain one of these. */
+  readonly audiences: readonly string[];
+  /** Optional; otherwise found through `<issuer>/.well-known/openid-configuration`. */
+  readonly jwksUri?: string;
+}
+
+export interface AppConfig {
+  readonly profile: Profile;
+  readonly port: number;
+  readonly host: string;
+  /** e.g. `http://127.0.0.1:8080`, no trailing slash. */
+  readonly publicBaseUrl: string;
+  /** `<publicBaseUrl>/fhir`: the audience and base of every FHIR URL the facade shows. */
+  readonly fhirBase: string;
+  /** Upstream FHIR server; in the local profile, undefined means "start the sandbox". */
+  readonly fhirBaseUrl?: string;
+  readonly authIssuers: readonly TrustedIssuerConfig[];
+  readonly sandboxFhirPort: number;
+  readonly localIdpPort: number;
+  readonly logLevel: string;
+  /** Largest request body accepted, bytes. */
+  readonly bodyLimitBytes: number;
+  /** Deadline of one upstream call, ms. */
+  readonly upstreamTimeoutMs: number;
+  /** Minimum time between two JWKS refetches for an unknown `kid`, ms. */
+  readonly jwksCooldownMs: number;
+  /** When set, requests must carry `X-Gateway-Secret` with this value (set by APIM). */
+  readonly gatewaySharedSecret?: string;
+  readonly audit: {
+    readonly storePath: string;
+    readonly failMode: AuditFailMode;
+    readonly maxPendingEvents: number;
+    readonly eventHubConnectionString?: string;
+    readonly eventHubName?: string;
+    readonly eventHubNamespace?: string;
+  };
+  readonly keyVaultUrl?: string;
+  readonly redisUrl?: string;
+  readonly appInsightsConnectionString?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads and validates the configuration. Collects every problem before failing.
+ * Values are never echoed in messages (they may be secrets); only the variable names and what is wrong.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const bad = (name: string, why: string) => problems.push(`${name} ${why}`);
+
+  const profile = (env.APP_PROFILE ?? 'local') as Profile;
+  if (profile !== 'local' && profile !== 'azure') bad('APP_PROFILE', "must be 'local' or 'azure'");
+
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      bad(name, `must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string, required: boolean): string | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') {
+      if (required) bad(name, 'is required');
+      return undefined;
+    }
+    try {
+      const parsed = new URL(raw);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+      if (profile === 'azure' && parsed.protocol !== 'https:' && name !== 'REDIS_URL') bad(name, 'must be https in the azure profile');
+      return raw.replace(/\/+$/, '');
+    } catch {
+      bad(name, 'must be an absolute http(s) URL');
+      return undefined;
+    }
+  };
+  const optional = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+
+  const port = int('PORT', 8080, 0, 65535);
+  const publicBaseUrl = url('PUBLIC_BASE_URL', false) ?? `http://127.0.0.1:${port}`;
+  const fhirBaseUrl = url('FHIR_BASE_URL', profile === 'azure');
+  const authIssuers = parseIssuers(env.AUTH_ISSUERS, profile, bad);
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) bad('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const failMode = (env.AUDIT_FAIL_MODE ?? 'closed') as AuditFailMode;
+  if (failMode !== 'closed' && failMode !== 'open') bad('AUDIT_FAIL_MODE', "must be 'closed' or 'open'");
+  const eventHubConnectionString = optional('AUDIT_EVENTHUB_CONNECTION_STRING');
+  const eventHubNamespace = optional('AUDIT_EVENTHUB_NAMESPACE');
+  const eventHubName = optional('AUDIT_EVENTHUB_NAME');
+  if ((eventHubConnectionString || eventHubNamespace) && !eventHubName && !eventHubConnectionString?.includes('EntityPath=')) {
+    bad('AUDIT_EVENTHUB_NAME', 'is required with an Event Hubs namespace or a connection string without EntityPath');
+  }
+  if (profile === 'azure' && !eventHubConnectionString && !eventHubNamespace) {
+    bad('AUDIT_EVENTHUB_NAMESPACE', 'or AUDIT_EVENTHUB_CONNECTION_STRING is required in the azure profile');
+  }
+
+  const gatewaySharedSecret = optional('GATEWAY_SHARED_SECRET');
+  if (gatewaySharedSecret !== undefined && gatewaySharedSecret.length < 16) bad('GATEWAY_SHARED_SECRET', 'must be at least 16 characters');
+
+  const config: AppConfig = {
+    profile,
+    port,
+    host: env.HOST ?? (profile === 'local' ? '127.0.0.1' : '0.0.0.0'),
+    publicBaseUrl,
+    fhirBase: `${publicBaseUrl}/fhir`,
+    fhirBaseUrl,
+    authIssuers,
+    sandboxFhirPort: int('SANDBOX_FHIR_PORT', 8081, 0, 65535),
+    localIdpPort: int('LOCAL_IDP_PORT', 8082, 0, 65535),
+    logLevel,
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    upstreamTimeoutMs: int('UPSTREAM_TIMEOUT_MS', 10_000, 100, 120_000),
+    jwksCooldownMs: int('JWKS_COOLDOWN_MS', 5_000, 0, 600_000),
+    gatewaySharedSecret,
+    audit: {
+      storePath: env.AUDIT_STORE_PATH ?? '.data/audit.sqlite',
+      failMode,
+      maxPendingEvents: int('AUDIT_MAX_PENDING_EVENTS', 100_000, 1, 100_000_000),
+      eventHubConnectionString,
+      eventHubName,
+      eventHubNamespace,
+    },
+    keyVaultUrl: url('KEY_VAULT_URL', false),
+    redisUrl: optional('REDIS_URL'),
+    appInsightsConnectionString: optional('APPLICATIONINSIGHTS_CONNECTION_STRING'),
+  };
+  if (profile === 'azure' && authIssuers.length === 0) bad('AUTH_ISSUERS', 'must name at least one issuer in the azure profile');
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+function parseIssuers(raw: string | undefined, profile: Profile, bad: (name: string, why: string) => void): TrustedIssuerConfig[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    bad('AUTH_ISSUERS', 'must be a JSON array');
+    return [];
+  }
+  if (!Array.isArray(parsed)) {
+    bad('AUTH_ISSUERS', 'must be a JSON array');
+    return [];
+  }
+  const issuers: TrustedIssuerConfig[] = [];
+  parsed.forEach((item: unknown, i) => {
+    const entry = item as Partial<Record<'issuer' | 'jwksUri', unknown>> & { audiences?: unknown };
+    const where = `AUTH_ISSUERS[${i}]`;
+    if (typeof entry?.issuer !== 'string' || !isHttpUrl(entry.issuer, profile)) {
+      return bad(where, 'needs "issuer" as an absolute URL (https in the azure profile)');
+    }
+    if (!Array.isArray(entry.audiences) || entry.audiences.length === 0 || !entry.audiences.every((a) => typeof a === 'string' && a)) {
+      return bad(where, 'needs "audiences" as a non-empty array of strings');
+    }
+    if (entry.jwksUri !== undefined && (typeof entry.jwksUri !== 'string' || !isHttpUrl(entry.jwksUri, profile))) {
+      return bad(where, '"jwksUri" must be an absolute URL');
+    }
+    issuers.push({ issuer: entry.issuer, audiences: entry.audiences as string[], jwksUri: entry.jwksUri as string | undefined });
+  });
+  return issuers;
+}
+
+function isHttpUrl(value: string, profile: Profile): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'https:' || (profile === 'local' && u.protocol === 'http:');
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Entry point. `local` (default): starts the FHIR sandbox and the local IdP on loopback, then the facade,
+ * and prints the URLs and a ready-to-paste request. `azure`: the facade alone, configured from the environment.
+ */
+import 'reflect-metadata';
+import { createApp } from './app.factory.js';
+import { createFhirBackend } from './backends/index.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/index.js';
+import { configureHttpPool } from './http/http-pool.js';
+import { startLocalStack, type LocalStack } from './sandbox/local-stack.js';
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  configureHttpPool();
+  let stack: LocalStack | undefined;
+  if (config.profile === 'local') {
+    stack = await startLocalStack(config);
+    config = stack.config;
+  }
+  const app = await createApp(config, createFhirBackend(config, config.fhirBaseUrl!));
+  app.getHttpAdapter().getInstance().addHook('onClose', async () => stack?.close());
+  await app.listen(config.port, config.host);
+  if (stack) printLocalBanner(config, stack);
+}
+
+function printLocalBanner(config: AppConfig, stack: LocalStack): void {
+  const lines = [
+    '',
+    'FHIR Facade (local profile) is up:',
+    `  facade FHIR base     ${config.fhirBase}`,
+    `  upstream FHIR        ${stack.upstreamBaseUrl}${stack.sandboxStarted ? '  (sandbox, synthetic data)' : ''}`,
+    `  identity provider    ${stack.idpIssuer}`,
+    `  health               ${config.publicBaseUrl}/health/ready`,
+    '',
+    'Try it (in another terminal):',
+    `  TOKEN=$(npm run --silent token -- --user Patient/pat-001 --scope "openid fhirUser launch/patient patient/*.rs")`,
+    `  curl -s -H "Authorization: Bearer $TOKEN" ${config.fhirBase}/Patient/pat-001`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+await main();

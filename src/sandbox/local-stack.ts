@@ -1,0 +1,36 @@
+/**
+ * The local profile's stack, on loopback, in this process: the FHIR sandbox (unless FHIR_BASE_URL
+ * points elsewhere) and the local identity provider, which is then trusted alongside AUTH_ISSUERS.
+ */
+import type { AppConfig } from '../config/index.js';
+import { startFhirSandbox } from './fhir-sandbox.server.js';
+import { startLocalIdp } from './local-idp.server.js';
+
+export interface LocalStack {
+  /** The config with the sandbox as upstream and the local IdP trusted. */
+  readonly config: AppConfig;
+  readonly upstreamBaseUrl: string;
+  readonly idpIssuer: string;
+  readonly sandboxStarted: boolean;
+  close(): Promise<void>;
+}
+
+export async function startLocalStack(config: AppConfig): Promise<LocalStack> {
+  const sandbox = config.fhirBaseUrl ? undefined : await startFhirSandbox({ port: config.sandboxFhirPort, host: '127.0.0.1' });
+  const idp = await startLocalIdp({ port: config.localIdpPort, fhirAudience: config.fhirBase });
+  const upstreamBaseUrl = config.fhirBaseUrl ?? sandbox!.url;
+  return {
+    config: {
+      ...config,
+      fhirBaseUrl: upstreamBaseUrl,
+      authIssuers: [...config.authIssuers, { issuer: idp.issuer, audiences: [config.fhirBase], jwksUri: idp.jwksUri }],
+    },
+    upstreamBaseUrl,
+    idpIssuer: idp.issuer,
+    sandboxStarted: sandbox !== undefined,
+    async close() {
+      await idp.close();
+      await sandbox?.close();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The real local stack for e2e and security suites: the Medplum FHIR sandbox over HTTP, the local
+ * oidc-provider (tokens through real authorization-code + PKCE flows), a second test issuer whose key
+ * the tests hold, and the facade itself on a real port. Nothing is mocked.
+ */
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory.js';
+import { createFhirBackend } from '../../src/backends/index.js';
+import { loadConfig, type AppConfig } from '../../src/config/index.js';
+import { startFhirSandbox } from '../../src/sandbox/fhir-sandbox.server.js';
+import { startLocalIdp } from '../../src/sandbox/local-idp.server.js';
+import { obtainUserToken } from '../../src/sandbox/token-flow.js';
+import { freePort } from './free-port.js';
+import { startTestIssuer, type TestIssuer } from './test-issuer.js';
+
+export interface TestStack {
+  readonly config: AppConfig;
+  readonly baseUrl: string;
+  readonly fhirBase: string;
+  readonly upstreamBaseUrl: string;
+  readonly idp: Awaited<ReturnType<typeof startLocalIdp>>;
+  readonly testIssuer: TestIssuer;
+  readonly app: NestFastifyApplication;
+  /** An access token for a demo user through the real auth-code + PKCE flow (cached per arguments). */
+  token(user: string, scope: string, patient?: string, clientId?: string): Promise<string>;
+  /** `fetch` against the facade; `path` is relative to the FHIR base unless it starts with `/`. */
+  fetch(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface TestStackOptions {
+  /** Extra environment for loadConfig (e.g. UPSTREAM_TIMEOUT_MS). */
+  readonly env?: Record<string, string>;
+  /** Use this upstream instead of starting the sandbox. */
+  readonly upstreamBaseUrl?: string;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const port = await freePort();
+  const publicBaseUrl = `http://127.0.0.1:${port}`;
+  const fhirBase = `${publicBaseUrl}/fhir`;
+  const sandbox = options.upstreamBaseUrl ? undefined : await startFhirSandbox({ port: 0, host: '127.0.0.1' });
+  const upstreamBaseUrl = options.upstreamBaseUrl ?? sandbox!.url;
+  const idp = await startLocalIdp({ port: 0, fhirAudience: fhirBase });
+  const testIssuer = await startTestIssuer();
+  const config = loadConfig({
+    APP_PROFILE: 'local',
+    PORT: String(port),
+    PUBLIC_BASE_URL: publicBaseUrl,
+    FHIR_BASE_URL: upstreamBaseUrl,
+    AUTH_ISSUERS: JSON.stringify([
+      { issuer: idp.issuer, audiences: [fhirBase], jwksUri: idp.jwksUri },
+      { issuer: testIssuer.issuer, audiences: [fhirBase] },
+    ]),
+    LOG_LEVEL: 'silent',
+    JWKS_COOLDOWN_MS: '0',
+    ...options.env,
+  });
+  const app = await createApp(config, createFhirBackend(config, upstreamBaseUrl));
+  await app.listen(port, '127.0.0.1');
+
+  const tokens = new Map<string, Promise<string>>();
+  const stack: TestStack = {
+    config,
+    baseUrl: publicBaseUrl,
+    fhirBase,
+    upstreamBaseUrl,
+    idp,
+    testIssuer,
+    app,
+    token(user, scope, patient, clientId) {
+      const key = JSON.stringify([user, scope, patient, clientId]);
+      let token = tokens.get(key);
+      if (!token) {
+        token = obtainUserToken({ issuer: idp.issuer, user, scope, patient, clientId, aud: fhirBase }).then((t) => t.access_token);
+        tokens.set(key, token);
+      }
+      return token;
+    },
+    fetch(path, init = {}) {
+      const { token, headers, ...rest } = init;
+      const url = path.startsWith('/') ? `${publicBaseUrl}${path}` : `${fhirBase}/${path}`;
+      const h = new Headers(headers);
+      if (token) h.set('authorization', `Bearer ${token}`);
+      return fetch(url, { ...rest, headers: h });
+    },
+    async close() {
+      await app.close();
+      await testIssuer.close();
+      await idp.close();
+      await sandbox?.close();
+    },
+  };
+  return stack;
+}
