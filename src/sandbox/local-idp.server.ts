@@ -45,6 +45,20 @@ export interface LocalIdp {
 }
 
 /**
+ * oidc-provider follows OpenID Connect Core §11 and drops `offline_access` unless `prompt=consent` is sent;
+ * SMART apps do not send it (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html#scopes-for-requesting-a-refresh-token).
+ * Every authorization here goes through the (auto-)consent interaction anyway, so ask for it explicitly.
+ */
+function withConsentPromptForOfflineAccess(url: string | undefined): string | undefined {
+  if (!url?.startsWith('/auth?')) return url;
+  const parsed = new URL(url, 'http://127.0.0.1');
+  const scopes = parsed.searchParams.get('scope')?.split(' ') ?? [];
+  if (!scopes.includes('offline_access') || parsed.searchParams.has('prompt')) return url;
+  parsed.searchParams.set('prompt', 'consent');
+  return `${parsed.pathname}${parsed.search}`;
+}
+
+/**
  * Starts the local OpenID provider (oidc-provider 9) on 127.0.0.1: SMART scopes, PKCE S256, JWT access
  * tokens for the facade's FHIR base, `private_key_jwt` RS384 for backend services.
  * Local sandbox only: demo users sign in without a password.
@@ -85,6 +99,7 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
       });
       return;
     }
+    req.url = withConsentPromptForOfflineAccess(req.url);
     handler(req, res);
   });
 

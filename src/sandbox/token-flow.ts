@@ -141,15 +141,17 @@ function readCallback(callback: URL, state: string, issuer: string): { code: str
 /** Token request for an authorization code (public client, PKCE). https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3 */
 export async function exchangeCode(
   result: AuthorizationCodeResult,
-  codeVerifier: string | undefined = result.codeVerifier,
+  overrides: { codeVerifier?: string | null } = {},
 ): Promise<TokenResponse> {
+  // `codeVerifier: null` omits it (tests of the PKCE check).
+  const codeVerifier = overrides.codeVerifier === undefined ? result.codeVerifier : overrides.codeVerifier;
   const form = new URLSearchParams({
     grant_type: 'authorization_code',
     code: result.code,
     redirect_uri: result.redirectUri,
     client_id: result.clientId,
   });
-  if (codeVerifier !== undefined) form.set('code_verifier', codeVerifier);
+  if (codeVerifier !== null) form.set('code_verifier', codeVerifier);
   return postToken(result.tokenEndpoint, form);
 }
 
