@@ -2,7 +2,6 @@
  * Builds the Nest application on Fastify with the facade's transport settings. Used by main.ts,
  * the e2e tests and the benchmarks alike, so they all run the same pipeline.
  */
-import formBody from '@fastify/formbody';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -22,7 +21,6 @@ export async function createApp(config: AppConfig, backend: FhirBackend): Promis
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  await app.register(formBody as never, { bodyLimit: config.bodyLimitBytes });
   registerHooks(app.getHttpAdapter().getInstance(), config);
   app.enableShutdownHooks();
   return app;

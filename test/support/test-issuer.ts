@@ -4,13 +4,13 @@
  * (expired, nbf in the future, no exp, wrong aud…). The facade trusts it through AUTH_ISSUERS like any issuer.
  */
 import { createServer, type Server } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyObject } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 
 export interface TestIssuer {
   readonly issuer: string;
   readonly jwksUri: string;
   readonly publicJwk: JWK;
-  readonly privateKey: KeyObject | CryptoKey;
+  readonly privateKey: Parameters<SignJWT['sign']>[0];
   readonly kid: string;
   /** Signs claims with the issuer's key (RS256 unless `alg` says otherwise); claims are taken as given. */
   sign(claims: JWTPayload, header?: Record<string, unknown>): Promise<string>;
