@@ -19,7 +19,16 @@ export interface ElementRef {
 export function refOfNode(node: FhirPathNode): ElementRef | undefined {
   const owner = node.parentResNode?.data;
   if (typeof owner !== 'object' || owner === null || !node.propName) return undefined;
-  return { owner: owner as Json, prop: node.propName, index: typeof node.index === 'number' ? node.index : null };
+  return { owner: owner as Json, prop: choiceKey(owner as Json, node.propName), index: typeof node.index === 'number' ? node.index : null };
+}
+
+/** fhirpath.js names a choice element by its base name (`value`); the JSON key is `valueString`, ... */
+function choiceKey(owner: Json, prop: string): string {
+  if (prop in owner) return prop;
+  for (const key in owner) {
+    if (key.length > prop.length && key.startsWith(prop) && /[A-Z]/.test(key[prop.length]!)) return key;
+  }
+  return prop;
 }
 
 export function readElement(ref: ElementRef): unknown {
