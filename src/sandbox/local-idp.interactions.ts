@@ -100,7 +100,7 @@ async function completeLogin(
 ): Promise<void> {
   const userId = form.get('user') ?? interaction.session?.accountId ?? '';
   const user = findDemoUser(userId);
-  if (!user) throw new InteractionInputError('unknown demo user');
+  if (!user) throw new InteractionInputError(`unknown demo user; known: ${DEMO_USERS.map((u) => u.id).join(', ')}`);
 
   const requested = splitScope(interaction.params['scope']);
   const patient = resolvePatient(user, requested, (form.get('patient') ?? '').trim());

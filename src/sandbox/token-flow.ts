@@ -183,7 +183,8 @@ export interface ClientAssertionOptions {
   clientId: string;
   /** The assertion's `aud`: the token endpoint URL. */
   audience: string;
-  privateKey: CryptoKey | KeyObject | JWK;
+  /** Private key (a `Uint8Array` only for tests of refused HMAC assertions). */
+  privateKey: CryptoKey | KeyObject | JWK | Uint8Array;
   kid: string;
   alg?: string;
   /** Seconds until `exp` (at most 300 per SMART Backend Services). */
