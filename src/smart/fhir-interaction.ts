@@ -44,10 +44,12 @@ export interface FhirInteraction {
   /** Request body: the resource for create/update, the Bundle for batch/transaction, the JSON Patch for patch. */
   readonly body?: unknown;
   /**
-   * For update, patch and delete: the stored resource before the change (fetched by the caller),
-   * so a write under a patient scope can be checked "before"; for patch also `after`, the patched result.
+   * For update, patch and delete: the stored resource before the change, fetched by the caller, so a
+   * write cannot take over a resource of another patient; `null` = looked up, does not exist.
+   * Required under `patient/` and `user/` scopes (else `write-current-version-required`).
    */
-  readonly before?: Resource;
+  readonly before?: Resource | null;
+  /** For patch: the resource as it would be after applying the patch (computed by the caller). */
   readonly after?: Resource;
   /** `X-Break-Glass-Reason` header value, if the client sent one (even empty). */
   readonly breakGlassReason?: string;
