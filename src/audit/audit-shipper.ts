@@ -33,6 +33,8 @@ export class AuditShipper {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** Set by an append; checked before idling so that an append during a send is not missed. */
+  private appended = false;
   private unsubscribe?: () => void;
   private failures = 0;
   private readonly batchSize: number;
@@ -62,7 +64,10 @@ export class AuditShipper {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.outbox.onAppend(() => this.wake?.());
+    this.unsubscribe = this.outbox.onAppend(() => {
+      this.appended = true;
+      this.wake?.();
+    });
     this.loop = this.run();
   }
 
@@ -109,6 +114,7 @@ export class AuditShipper {
   private async run(): Promise<void> {
     while (this.running) {
       let delivered = 0;
+      this.appended = false;
       try {
         delivered = await this.shipOnce();
         this.failures = 0;
@@ -118,7 +124,7 @@ export class AuditShipper {
         await this.pause(this.backoffMs(this.failures), false);
         continue;
       }
-      if (delivered === 0) await this.pause(this.idlePollMs, true);
+      if (delivered === 0 && !this.appended) await this.pause(this.idlePollMs, true);
     }
   }
 

@@ -2,7 +2,8 @@
  * Tamper evidence for the audit store (HIPAA §164.312(c)(1) integrity): walks the SHA-256 chain in append order
  * and reports the first altered, deleted or reordered event, or "intact" with the count.
  *
- * - altered: a row's hash is not sha256(prev_hash + body), or its id columns disagree with its body;
+ * - altered: a row's hash is not sha256(prev_hash + body), or its id columns disagree with its body, or it was
+ *   rewritten with a recomputed hash (the next row no longer follows it);
  * - deleted: a row's prev_hash is not the previous row's hash and its predecessor is nowhere in the store
  *   (a gap in `seq`), or rows are missing after the last one (`audit_meta.head_seq`);
  * - reordered: a row's prev_hash is not the previous row's hash but the previous row's true successor is
@@ -70,12 +71,12 @@ function walk(db: DatabaseSync): AuditVerifyResult {
   let prevHash = GENESIS_HASH;
   let prevSeq = 0;
   let count = 0;
-  const tampered = (kind: TamperKind, row: Pick<Row, 'seq'> & Partial<Row>, detail: string): AuditVerifyResult => ({
+  const tampered = (kind: TamperKind, row: Pick<Row, 'seq'> & Partial<Row>, detail: string, verified = count): AuditVerifyResult => ({
     status: 'tampered',
     kind,
     seq: row.seq,
     ...(row.event_id ? { eventId: row.event_id } : {}),
-    verified: count,
+    verified,
     detail,
   });
   for (const row of rows) {
@@ -86,8 +87,11 @@ function walk(db: DatabaseSync): AuditVerifyResult {
       if (successor) {
         return tampered('reordered', row, `event at seq ${row.seq} does not follow seq ${prevSeq}; its successor is at seq ${successor.seq}`);
       }
-      const missing = row.seq > prevSeq + 1 ? `seq ${prevSeq + 1}..${row.seq - 1} missing` : 'predecessor missing';
-      return tampered('deleted', row, `event(s) before seq ${row.seq} deleted (${missing})`);
+      if (row.seq > prevSeq + 1) {
+        return tampered('deleted', row, `event(s) before seq ${row.seq} deleted (seq ${prevSeq + 1}..${row.seq - 1} missing)`);
+      }
+      // No gap and no displaced successor: the previous row was rewritten with a recomputed hash.
+      return tampered('altered', { seq: prevSeq }, `event at seq ${prevSeq} rewritten (seq ${row.seq} expected another hash)`, count - 1);
     }
     prevHash = row.hash;
     prevSeq = row.seq;
