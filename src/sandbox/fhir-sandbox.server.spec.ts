@@ -72,6 +72,18 @@ describe('FHIR sandbox over HTTP: reads', () => {
     expect(res.body.resourceType).toBe('OperationOutcome');
   });
 
+  it('serves the same seeded data, byte for byte, from a second sandbox', async () => {
+    const other = await startFhirSandbox({ port: 0 });
+    try {
+      const path = 'Observation?subject=Patient/pat-007&_count=50';
+      const a = await (await fetch(`${sandbox.url}/${path}`)).text();
+      const b = await (await fetch(`${other.url}/${path}`)).text();
+      expect(b.replaceAll(other.url, sandbox.url)).toBe(a);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers paths outside the base with 404', async () => {
     const res = await fetch(sandbox.url.replace('/fhir/R4', '/other/Patient/pat-001'));
     expect(res.status).toBe(404);
@@ -226,6 +238,14 @@ describe('FHIR sandbox over HTTP: writes', () => {
     const second = await call<Patient>('PUT', query, { ...newPatient('MRN-9004'), active: true });
     expect(second.status).toBe(200);
     expect(second.body.id).toBe(first.body.id);
+  });
+
+  it('performs a conditional create with If-None-Exist', async () => {
+    const first = await call<Patient>('POST', 'Patient', newPatient('MRN-9007'), { 'if-none-exist': 'identifier=MRN-9007' });
+    expect(first.status).toBe(201);
+    const again = await call<Patient>('POST', 'Patient', newPatient('MRN-9007'), { 'if-none-exist': 'identifier=MRN-9007' });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
   });
 
   it('runs a transaction, resolving urn:uuid references, with absolute locations', async () => {
