@@ -138,6 +138,14 @@ async function assertClientAssertion(_ctx: KoaContextWithOIDC, claims: Record<st
   }
 }
 
+/** Error page for errors that cannot be sent back to the client (e.g. unregistered redirect_uri). */
+async function renderError(ctx: { type: string; body: unknown }, out: Record<string, unknown>): Promise<void> {
+  const escape = (v: unknown) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  ctx.type = 'html';
+  ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Local sandbox: error</title></head>
+<body><h1>${escape(out['error'])}</h1><p>${escape(out['error_description'])}</p></body></html>`;
+}
+
 export function buildProviderConfiguration(options: LocalIdpConfigOptions): Configuration {
   return {
     adapter: (name: string) => options.store.adapterFor(name),
@@ -186,6 +194,7 @@ export function buildProviderConfiguration(options: LocalIdpConfigOptions): Conf
       },
     },
     extraTokenClaims: extraTokenClaims(options),
+    renderError,
     assertJwtClientAuthClaimsAndHeader: assertClientAssertion,
     // Every authorization gets its own grant (and launch context): never reuse a session's earlier grant.
     loadExistingGrant: async (ctx: KoaContextWithOIDC & { oidc: { result?: { consent?: { grantId?: string } } } }) => {
