@@ -40,8 +40,11 @@ export type EventHubsSinkOptions =
       readonly clientOptions?: EventHubClientOptions;
     };
 
-/** SDK retries are kept short: the shipper owns the long backoff, and a hung send must not block shutdown. */
-const DEFAULT_CLIENT_OPTIONS: EventHubClientOptions = { retryOptions: { maxRetries: 2, timeoutInMs: 15_000 } };
+/**
+ * SDK retries are kept short (its default is 3 retries 30 s apart, 60 s each): the shipper owns the long
+ * backoff, and a hung send must not outlive the shutdown drain deadline.
+ */
+const DEFAULT_CLIENT_OPTIONS: EventHubClientOptions = { retryOptions: { maxRetries: 1, retryDelayInMs: 1_000, timeoutInMs: 15_000 } };
 
 export class EventHubsSink implements AuditSink {
   private readonly producer: EventHubProducerClient;
