@@ -118,18 +118,18 @@ resource logAlertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
       autoMitigate: true
       criteria: {
         allOf: [
-          union({
+          {
             query: alert.query
             timeAggregation: alert.aggregation
+            // Count rules count rows; the others measure the column their query computes.
+            metricMeasureColumn: empty(alert.measure) ? null : alert.measure
             operator: 'GreaterThan'
             threshold: alert.threshold
             failingPeriods: {
               numberOfEvaluationPeriods: 1
               minFailingPeriodsToAlert: 1
             }
-          }, empty(alert.measure) ? {} : {
-            metricMeasureColumn: alert.measure
-          })
+          }
         ]
       }
       actions: {

@@ -144,6 +144,10 @@ export function undeclaredIdentifiers(tree: Tree): string[] {
     ...declared.modules.map((m) => m.symbol),
   ]);
   for (const node of [...descendants(tree.rootNode, 'loop_variable'), ...descendants(tree.rootNode, 'loop_enumerator')]) known.add(node.text);
+  for (const loop of descendants(tree.rootNode, 'for_statement')) {
+    const initializer = loop.childForFieldName('initializer');
+    if (initializer) known.add(initializer.text);
+  }
   for (const lambda of descendants(tree.rootNode, 'lambda_expression')) {
     const first = namedChildren(lambda)[0];
     if (first) for (const id of first.type === 'identifier' ? [first] : descendants(first, 'identifier')) known.add(id.text);
