@@ -28,3 +28,4 @@ export {
   type ProviderAccessChecker,
   type ProviderAccessFacts,
 } from './provider-access.policy.js';
+export * from './smart-configuration.js';
