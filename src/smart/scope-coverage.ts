@@ -33,11 +33,6 @@ export function coverage(ctx: RuleContext, context: ScopeContext): Coverage {
   return { grants };
 }
 
-/** The first scope missing in every context the principal could use, for the default denial. */
-export function firstMissing(ctx: RuleContext): string | undefined {
-  return coverage(ctx, 'patient').missing;
-}
-
 function requiredTypeLetters(ctx: RuleContext): [string, SmartPermission][] {
   const { interaction } = ctx;
   if (isPatientEverything(ctx)) {
