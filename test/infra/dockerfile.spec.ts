@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { checkDockerfile } from './support/dockerfile.checker.js';
+import { readRepoFile } from './support/repo-files.js';
+
+const good = readRepoFile('Dockerfile');
+
+describe('Dockerfile', () => {
+  it('builds on node:24, ships production dependencies only, runs as non-root with a HEALTHCHECK', () => {
+    expect(checkDockerfile(good)).toEqual([]);
+  });
+
+  it('a root user, a missing HEALTHCHECK, curl, or an old Node are caught (negative cases)', () => {
+    expect(checkDockerfile(good.replace('USER node', 'USER root'))).toContain('USER root is root');
+    expect(checkDockerfile(good.replace(/^USER node$/m, ''))).toContain('the final stage has no USER (runs as root)');
+    expect(checkDockerfile(good.replace(/HEALTHCHECK[\s\S]*?\n(?=CMD)/, ''))).toContain('no HEALTHCHECK');
+    expect(checkDockerfile(good.replace(/CMD \["node", "-e".*$/m, 'CMD curl -f http://localhost:8080/health/live'))).toContain('HEALTHCHECK uses curl/wget, which slim images do not have');
+    expect(checkDockerfile(good.replaceAll('node:24-bookworm-slim', 'node:20-bookworm-slim'))).toContain('base image node:20-bookworm-slim is not an official node:24 image');
+    expect(checkDockerfile(good.replace('npm ci --omit=dev', 'npm ci'))).toContain('no `npm ci --omit=dev` for production dependencies');
+  });
+
+  it('.dockerignore keeps dependencies, secrets and local data out of the build context', () => {
+    const ignored = readRepoFile('.dockerignore').split('\n').map((line) => line.trim());
+    for (const entry of ['node_modules', 'dist', '.git', '.env', '*.pem', '*.pfx']) expect(ignored).toContain(entry);
+  });
+});
