@@ -135,6 +135,7 @@ export class AmqpPeer {
     return new Promise((resolve, reject) => {
       const server = this.container.listen({ port, host: '127.0.0.1' }) as unknown as Server;
       server.on('connection', (socket: Socket) => {
+        socket.setNoDelay(true); // as a broker would: no Nagle delay on dispositions and management replies
         this.sockets.add(socket);
         socket.on('close', () => this.sockets.delete(socket));
       });
