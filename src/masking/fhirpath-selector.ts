@@ -18,6 +18,13 @@ interface AstNode {
 export interface CompiledSelector {
   readonly evaluate: (resource: object) => FhirPathNode[];
   readonly anchor?: { readonly resourceType?: string; readonly member: string };
+  /**
+   * For selectors of the form `[Type.]member.where(criteria)`: the criteria alone, evaluated on one element
+   * of `member` (as `where` does for each element). Lets the engine test only the elements it cares about
+   * (identifiers of a data class) instead of every element. Absent when the criteria reads anything outside
+   * the element (`%resource`, `%context`, `$index`, ...).
+   */
+  readonly elementCriteria?: (resourceType: string, element: object) => boolean;
 }
 
 interface FunctionCall {
@@ -96,9 +103,84 @@ export function compileSelector(expression: string): CompiledSelector {
   const unknown = functionCalls(ast).filter((call) => !functionExists(call));
   if (unknown.length) throw new Error(`unknown FHIRPath function(s): ${unknown.map((call) => call.name).join(', ')}`);
   const compiled = fhirpath.compile(expression, r4, { resolveInternalTypes: false, async: false });
+  const anchor = anchorOf(ast);
   return {
     evaluate: (resource) => compiled(resource) as FhirPathNode[],
-    anchor: anchorOf(ast),
+    anchor,
+    elementCriteria: anchor ? elementCriteriaOf(expression, ast, anchor.member) : undefined,
+  };
+}
+
+const WHERE_SHAPE = /^\s*(?:[A-Z][A-Za-z0-9]*\s*\.\s*)?[a-z][A-Za-z0-9]*\s*\.\s*where\s*\(([\s\S]*)\)\s*$/;
+
+function elementCriteriaOf(expression: string, ast: AstNode, member: string): CompiledSelector['elementCriteria'] {
+  const chain = steps(ast) ?? [];
+  const last = chain[chain.length - 1];
+  const isWhere = last?.type === 'FunctionInvocation' && last.text === 'where';
+  const shapeOk = isWhere && chain.length === (chain[0]?.text && /^[A-Z]/.test(chain[0].text) ? 3 : 2);
+  const criteria = shapeOk ? WHERE_SHAPE.exec(expression)?.[1] : undefined;
+  // Outside string literals: no environment variables, no $index/$total, no comments (they would hide the shape).
+  const code = criteria?.replace(/'(?:[^'\\]|\\.)*'/g, "''");
+  if (!criteria || !code || /[%`]|\$index|\$total|\/\/|\/\*/.test(code)) return undefined;
+  const byType = new Map<string, ReturnType<typeof fhirpath.compile>>();
+  const evaluate = (resourceType: string, element: object): boolean => {
+    let compiled = byType.get(resourceType);
+    if (!compiled) {
+      compiled = fhirpath.compile({ base: `${resourceType}.${member}`, expression: criteria }, r4, { resolveInternalTypes: false, async: false });
+      byType.set(resourceType, compiled);
+    }
+    return !!(compiled(element) as unknown[])[0];
+  };
+  const reads = membersRead(fhirpath.parse(criteria) as AstNode);
+  return reads ? memoized(evaluate, reads) : evaluate;
+}
+
+/** Functions that only look at what their input and arguments navigate to (no `children()`, `extension()`...). */
+const LOCAL_FUNCTIONS = new Set([
+  'where', 'exists', 'empty', 'not', 'all', 'first', 'last', 'count', 'startsWith', 'endsWith',
+  'contains', 'matches', 'lower', 'upper', 'length', 'hasValue', 'select', 'distinct', 'single', 'trim',
+]);
+
+/**
+ * The member names a criteria navigates, when it reaches the element only through them (then its result
+ * depends only on those members of the element); undefined when it may read more (`$this`, other functions).
+ */
+function membersRead(ast: AstNode): Set<string> | undefined {
+  const names = new Set<string>();
+  let local = true;
+  const visit = (node: AstNode) => {
+    if (node.type === 'ThisInvocation' || node.type === 'ExternalConstantTerm') local = false;
+    if (node.type === 'MemberInvocation' && node.text) names.add(node.text);
+    if (node.type === 'Functn' && !LOCAL_FUNCTIONS.has(node.children?.[0]?.text ?? '')) local = false;
+    node.children?.forEach(visit);
+  };
+  visit(ast);
+  return local ? names : undefined;
+}
+
+/**
+ * Caches a criteria's verdict by the element's members it reads (e.g. `system` and `type` of an
+ * Identifier, not its `value`): identifiers shaped alike get the verdict without another FHIRPath run.
+ */
+function memoized(evaluate: (resourceType: string, element: object) => boolean, reads: Set<string>) {
+  const cache = new Map<string, boolean>();
+  return (resourceType: string, element: object): boolean => {
+    const projection: Record<string, unknown> = {};
+    for (const key in element) {
+      const name = key.startsWith('_') ? key.slice(1) : key;
+      // value[x] keys count under their base name too.
+      if (reads.has(name) || [...reads].some((r) => name.startsWith(r) && /[A-Z]/.test(name[r.length] ?? ''))) {
+        projection[key] = (element as Record<string, unknown>)[key];
+      }
+    }
+    const cacheKey = `${resourceType}|${JSON.stringify(projection)}`;
+    let verdict = cache.get(cacheKey);
+    if (verdict === undefined) {
+      verdict = evaluate(resourceType, element);
+      if (cache.size >= 1000) cache.clear();
+      cache.set(cacheKey, verdict);
+    }
+    return verdict;
   };
 }
 

@@ -138,6 +138,7 @@ function compileRule(value: unknown, index: number, classes: ReadonlyMap<string,
     selector: value.selector,
     evaluate: selector.evaluate,
     anchor: selector.anchor,
+    elementCriteria: selector.elementCriteria,
   };
 }
 

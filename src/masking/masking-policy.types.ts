@@ -99,6 +99,8 @@ export interface CompiledRule {
    * that member at its root cannot yield a node, and the rule is skipped for it.
    */
   readonly anchor?: { readonly resourceType?: string; readonly member: string };
+  /** See `CompiledSelector.elementCriteria`: the fast path for data-class rules. */
+  readonly elementCriteria?: (resourceType: string, element: object) => boolean;
 }
 
 export interface CompiledDataClass {

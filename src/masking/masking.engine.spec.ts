@@ -36,7 +36,7 @@ function patient(ssn = '123-45-6789') {
   };
 }
 
-const ssnIdentifiers = (resource: { identifier?: { system?: string }[] }) =>
+const ssnIdentifiers = (resource: { identifier?: { system?: string; value?: string }[] }) =>
   (resource.identifier ?? []).filter((i) => i.system === SSN_SYSTEM);
 
 describe('MaskingEngine with the default policy', () => {

@@ -131,7 +131,12 @@ export class MaskingEngine {
     for (const rule of rules) {
       if (rule.dataClass) {
         // A class rule acts only on identifiers of its class: none left unclaimed here, nothing to evaluate.
-        if (!members?.some((m) => m.dataClass.name === rule.dataClass && !run.isMemberClaimed(m))) continue;
+        const open = members?.filter((m) => m.dataClass.name === rule.dataClass && !run.isMemberClaimed(m));
+        if (!open?.length) continue;
+        if (rule.elementCriteria && rule.anchor) {
+          this.matchMembers(resource, rule, open, run, pending);
+          continue;
+        }
       } else if (!mayMatch(rule.anchor, resource)) {
         continue;
       }
@@ -148,6 +153,23 @@ export class MaskingEngine {
     // Primitives in arrays are removed by index: highest first so earlier removals do not shift later ones.
     pending.sort((a, b) => (b.ref.index ?? -1) - (a.ref.index ?? -1));
     for (const action of pending) this.apply(action, run);
+  }
+
+  /**
+   * Fast path for `[Type.]member.where(criteria)` class rules: the selector could only pick elements of
+   * `member` at the resource root, and the rule keeps only class identifiers, so the criteria is evaluated on
+   * those identifiers alone (same FHIRPath, same result; see the equivalence spec).
+   */
+  private matchMembers(resource: Json, rule: CompiledRule, open: ClassMember[], run: MaskRun, pending: Pending[]): void {
+    const { resourceType, member: prop } = rule.anchor!;
+    const type = String(resource.resourceType);
+    if (resourceType && resourceType !== type) return;
+    for (const member of open) {
+      if (member.owner !== resource || member.prop !== prop) continue;
+      if (!rule.elementCriteria!(type, member.identifier)) continue;
+      const ref: ElementRef = { owner: resource, prop, index: typeof member.key === 'number' ? member.key : null };
+      if (run.claim(ref, member.identifier)) pending.push({ rule, ref, element: member.identifier, member });
+    }
   }
 
   private apply({ rule, ref, element, member }: Pending, run: MaskRun): void {
