@@ -3,6 +3,8 @@
  * A bad or missing value stops the process with one message naming every bad variable.
  * This folder is the only place that reads `process.env`.
  */
+import { DEFAULT_AUTHORIZATION_CONFIG, type AuthorizationConfig } from '../smart/authorization.types.js';
+
 export type Profile = 'local' | 'azure';
 export type AuditFailMode = 'closed' | 'open';
 
@@ -45,6 +47,14 @@ export interface AppConfig {
     readonly eventHubName?: string;
     readonly eventHubNamespace?: string;
   };
+  /** SMART authorization settings (provider access policy, reference data, operations, break-glass role). */
+  readonly authorization: AuthorizationConfig;
+  /** How long a break-glass grant lasts. */
+  readonly breakGlassMinutes: number;
+  /** HMAC key for the masking policy's `hash` method. */
+  readonly maskingHashKey: string;
+  /** Masking policy file; the versioned default in src/masking/policies when unset. */
+  readonly maskingPolicyPath?: string;
   readonly keyVaultUrl?: string;
   readonly redisUrl?: string;
   readonly appInsightsConnectionString?: string;
@@ -122,6 +132,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const gatewaySharedSecret = optional('GATEWAY_SHARED_SECRET');
   if (gatewaySharedSecret !== undefined && gatewaySharedSecret.length < 16) bad('GATEWAY_SHARED_SECRET', 'must be at least 16 characters');
 
+  const providerAccess = env.PROVIDER_ACCESS_POLICY ?? 'care-team';
+  if (providerAccess !== 'care-team' && providerAccess !== 'organization') bad('PROVIDER_ACCESS_POLICY', "must be 'care-team' or 'organization'");
+  const maskingHashKey = optional('MASKING_HASH_KEY') ?? (profile === 'local' ? 'local-sandbox-masking-key-not-a-secret' : undefined);
+  if (maskingHashKey === undefined) bad('MASKING_HASH_KEY', 'is required in the azure profile');
+  else if (maskingHashKey.length < 16) bad('MASKING_HASH_KEY', 'must be at least 16 characters');
+
   const config: AppConfig = {
     profile,
     port,
@@ -145,6 +161,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       eventHubName,
       eventHubNamespace,
     },
+    authorization: { ...DEFAULT_AUTHORIZATION_CONFIG, providerAccess: providerAccess as AuthorizationConfig['providerAccess'] },
+    breakGlassMinutes: int('BREAK_GLASS_MINUTES', 60, 1, 24 * 60),
+    maskingHashKey: maskingHashKey ?? '',
+    maskingPolicyPath: optional('MASKING_POLICY_PATH'),
     keyVaultUrl: url('KEY_VAULT_URL', false),
     redisUrl: optional('REDIS_URL'),
     appInsightsConnectionString: optional('APPLICATIONINSIGHTS_CONNECTION_STRING'),

@@ -4,6 +4,7 @@
  *
  * @see https://hl7.org/fhir/R4/http.html
  */
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { FhirInteraction, InteractionKind, QueryParams } from '../smart/fhir-interaction.js';
 import { isR4ResourceType } from '../smart/fhir-definitions.js';
 import { badRequest, unknownType } from './outcomes.js';
@@ -55,4 +56,28 @@ export function encodeQuery(params: QueryParams | undefined): string {
 
 export function interaction(kind: InteractionKind, parts: Omit<FhirInteraction, 'interaction'>): FhirInteraction {
   return { interaction: kind, ...parts };
+}
+
+const OPERATION = /^\$[A-Za-z][A-Za-z0-9\-]{0,63}$/;
+
+export function operationName(value: string): string {
+  if (!OPERATION.test(value)) throw badRequest('Invalid operation name');
+  return value;
+}
+
+/** The body of a create/update: a JSON object with a resourceType. */
+export function resourceOf(body: unknown): Resource {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || typeof (body as Resource).resourceType !== 'string') {
+    throw badRequest('Body must be a FHIR resource');
+  }
+  return body as Resource;
+}
+
+/** The body of `POST /fhir`: a batch or transaction Bundle. */
+export function bundleOf(body: unknown): Bundle {
+  const bundle = resourceOf(body) as Bundle;
+  if (bundle.resourceType !== 'Bundle' || (bundle.type !== 'batch' && bundle.type !== 'transaction')) {
+    throw badRequest('POST to the base must be a batch or transaction Bundle');
+  }
+  return bundle;
 }

@@ -23,7 +23,8 @@ export async function startLocalStack(config: AppConfig): Promise<LocalStack> {
     config: {
       ...config,
       fhirBaseUrl: upstreamBaseUrl,
-      authIssuers: [...config.authIssuers, { issuer: idp.issuer, audiences: [config.fhirBase], jwksUri: idp.jwksUri }],
+      // The local IdP first: it is the authorization server advertised to SMART clients.
+      authIssuers: [{ issuer: idp.issuer, audiences: [config.fhirBase], jwksUri: idp.jwksUri }, ...config.authIssuers],
     },
     upstreamBaseUrl,
     idpIssuer: idp.issuer,

@@ -92,7 +92,16 @@ describe('FHIR read facade', () => {
     expect(instance.status).toBe(200);
     const bundle = (await instance.json()) as Bundle;
     expect(bundle.type).toBe('history');
-    const type = await stack.fetch(`Patient/_history?_count=1`, { token });
+    // Type history cannot be narrowed to one patient: a backend service (system scope) may read it.
+    const system = await stack.testIssuer.sign({
+      iss: stack.testIssuer.issuer,
+      aud: stack.fhirBase,
+      sub: 'backend',
+      client_id: 'backend',
+      scope: 'system/Patient.rs',
+      exp: Math.floor(Date.now() / 1000) + 300,
+    });
+    const type = await stack.fetch(`Patient/_history?_count=1`, { token: system });
     expect(type.status).toBe(200);
     expectNoUpstreamUrl(await type.text());
   });
@@ -181,7 +190,7 @@ describe('bad input is refused with an OperationOutcome, never a 500, never echo
   });
 
   it('answers a missing resource with the upstream 404', async () => {
-    await expectOutcome(await stack.fetch('Patient/does-not-exist', { token }), 404);
+    await expectOutcome(await stack.fetch('Observation/does-not-exist', { token }), 404);
   });
 
   it('answers an unknown route with 404', async () => {

@@ -1,0 +1,59 @@
+/**
+ * The authorization server the facade advertises to SMART clients: the first trusted issuer
+ * (in the local profile, the local IdP). Its endpoints come from its OpenID discovery document,
+ * fetched once and kept for ten minutes.
+ *
+ * @see https://build.fhir.org/ig/HL7/smart-app-launch/conformance.html
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import type { SmartEndpoints } from '../smart/index.js';
+import { serviceUnavailable } from './outcomes.js';
+
+const TTL_MS = 10 * 60_000;
+
+interface DiscoveryDocument {
+  issuer?: string;
+  authorization_endpoint?: string;
+  token_endpoint?: string;
+  jwks_uri?: string;
+  introspection_endpoint?: string;
+  revocation_endpoint?: string;
+  registration_endpoint?: string;
+  userinfo_endpoint?: string;
+}
+
+@Injectable()
+export class AuthorizationServerDiscovery {
+  private cached?: { endpoints: SmartEndpoints; expires: number };
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  async endpoints(): Promise<SmartEndpoints> {
+    if (this.cached && this.cached.expires > Date.now()) return this.cached.endpoints;
+    const issuer = this.config.authIssuers[0]?.issuer;
+    if (!issuer) throw serviceUnavailable('No authorization server configured');
+    let doc: DiscoveryDocument;
+    try {
+      const res = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5_000) });
+      if (!res.ok) throw new Error(String(res.status));
+      doc = (await res.json()) as DiscoveryDocument;
+    } catch {
+      throw serviceUnavailable('Authorization server discovery unavailable', 30);
+    }
+    if (doc.issuer !== issuer || !doc.authorization_endpoint || !doc.token_endpoint || !doc.jwks_uri) {
+      throw serviceUnavailable('Authorization server discovery incomplete', 30);
+    }
+    const endpoints: SmartEndpoints = {
+      issuer,
+      authorizationEndpoint: doc.authorization_endpoint,
+      tokenEndpoint: doc.token_endpoint,
+      jwksUri: doc.jwks_uri,
+      introspectionEndpoint: doc.introspection_endpoint ?? `${this.config.publicBaseUrl}/auth/introspect`,
+      revocationEndpoint: doc.revocation_endpoint,
+      userinfoEndpoint: doc.userinfo_endpoint,
+    };
+    this.cached = { endpoints, expires: Date.now() + TTL_MS };
+    return endpoints;
+  }
+}
