@@ -117,6 +117,7 @@ describe('AuditEvent factory (IHE BALP)', () => {
     expect(e.outcome).toBe('4');
     expect(e.outcomeDesc).toBe('HTTP 401 Unauthorized');
     expect(e.meta).toBeUndefined();
+    expect(e.subtype).toBeUndefined();
     expect(e.agent).toHaveLength(2);
     expect(e.agent?.[0]).toMatchObject({ who: { display: 'unauthenticated client' }, requestor: true });
     expect(requestField(e, 'userId')?.valueString).toBe('anonymous');

@@ -158,7 +158,8 @@ export function createAuditEvents(record: AuditRecord, options: AuditEventFactor
 function baseEvent(record: AuditRecord, options: AuditEventFactoryOptions, recorded: string): AuditEvent {
   const outcome = outcomeForStatus(record.status);
   const profile = outcome === '0' ? balpProfile(record.interaction, false) : undefined;
-  const subtype: Coding[] = [{ system: AuditCodes.restfulInteractionSystem, code: record.interaction === 'unknown' ? 'operation' : record.interaction }];
+  // `unknown` (refused before routing, e.g. a 401): no restful subtype rather than a guessed one.
+  const subtype: Coding[] = record.interaction === 'unknown' ? [] : [{ system: AuditCodes.restfulInteractionSystem, code: record.interaction }];
   if (isQuery(record.interaction)) subtype.push(coding(AuditCodes.dicomQuery));
   const purpose = record.breakGlassReason !== undefined ? [concept(AuditCodes.purposeBreakGlass, record.breakGlassReason || undefined)] : undefined;
   const extension: Extension[] = [requestExtension(record)];
@@ -168,7 +169,7 @@ function baseEvent(record: AuditRecord, options: AuditEventFactoryOptions, recor
     ...(profile ? { meta: { profile: [profile] } } : {}),
     extension,
     type: coding(AuditCodes.typeRest),
-    subtype,
+    ...(subtype.length ? { subtype } : {}),
     action: actionForInteraction(record.interaction),
     recorded,
     outcome,
