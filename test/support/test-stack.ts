@@ -23,6 +23,8 @@ export interface TestStack {
   readonly app: NestFastifyApplication;
   /** An access token for a demo user through the real auth-code + PKCE flow (cached per arguments). */
   token(user: string, scope: string, patient?: string, clientId?: string): Promise<string>;
+  /** A backend-service token (system scopes) from the test issuer: the suites' oracle for what is stored. */
+  systemToken(scope?: string): Promise<string>;
   /** `fetch` against the facade; `path` is relative to the FHIR base unless it starts with `/`. */
   fetch(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
   close(): Promise<void>;
@@ -76,6 +78,16 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         tokens.set(key, token);
       }
       return token;
+    },
+    systemToken(scope = 'system/*.cruds') {
+      return testIssuer.sign({
+        iss: testIssuer.issuer,
+        aud: fhirBase,
+        sub: 'test-backend',
+        client_id: 'test-backend',
+        scope,
+        exp: Math.floor(Date.now() / 1000) + 600,
+      });
     },
     fetch(path, init = {}) {
       const { token, headers, ...rest } = init;
