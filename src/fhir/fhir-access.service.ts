@@ -18,6 +18,7 @@ import {
   deniedBatchEntry,
   filterByProviderAccess,
   filterVisible,
+  isWrite,
   passesProviderCheck,
   type AllowDecision,
   type AuthorizationConfig,
@@ -72,8 +73,16 @@ export class FhirAccessService {
     const result = batch ? await this.forwardBatch(outgoing, decision, ctx) : await this.fhir.execute(outgoing, ctx.forward);
 
     if (result.body !== undefined) result.body = await this.outbound(result.body as Resource, principal, decision, interaction);
-    if (result.body === null) throw notFound();
+    if (result.body === null) {
+      // A write the caller may not read back (e.g. `c` without `r`): the outcome status, no body.
+      if (!isWrite(interaction.interaction)) throw notFound();
+      result.body = undefined;
+    }
     this.recordPatients(result.body as Resource | undefined, prepared?.before ?? undefined, record);
+    if (decided.breakGlass && record.breakGlassReason) {
+      const key = principalKey(principal);
+      for (const id of record.patients) this.breakGlass.grant(key, id, record.breakGlassReason);
+    }
     if (result.body !== undefined) {
       const masked = this.masker.mask(result.body, principal);
       result.body = masked.body;
@@ -101,10 +110,10 @@ export class FhirAccessService {
   /** Practitioners: the provider access policy, or an active break-glass grant. */
   private async providerAccess(decision: AllowDecision, principal: Principal, record: AccessRecord): Promise<AllowDecision> {
     const check = decision.providerCheck;
-    const key = `${principal.issuer}|${principal.subject}`;
+    const key = principalKey(principal);
     const patientIds = check && 'patientIds' in check ? check.patientIds : [];
     if (decision.breakGlass) {
-      for (const id of patientIds) this.breakGlass.grant(key, id, decision.breakGlass.reason);
+      // The grant is recorded once the response shows which patients were opened (see handle).
       record.breakGlassReason = decision.breakGlass.reason;
       return decision;
     }
@@ -155,3 +164,5 @@ export class FhirAccessService {
     } else add(body);
   }
 }
+
+const principalKey = (p: Principal) => `${p.issuer}|${p.subject}`;

@@ -96,7 +96,8 @@ describe('break-glass', () => {
     const d = allowed(decide(emergency, 'GET', 'Patient/pat-9', { breakGlassReason: '  unconscious patient in ED ' }));
     expect(d.rule).toBe('break-glass');
     expect(d.breakGlass).toEqual({ reason: 'unconscious patient in ED' });
-    expect(d.providerCheck).toBeUndefined();
+    // The patients the grant covers are named, but break-glass bypasses the provider check itself.
+    expect(d.providerCheck).toEqual({ patientIds: ['pat-9'] });
   });
 
   it('without the role it is refused', () => {

@@ -55,7 +55,8 @@ export const userScopeRule: AuthorizationRule = {
     if (reason && providerCheck && 'fromResults' in providerCheck && isSearchLike(interaction.interaction)) {
       return deny('break-glass-patient-required');
     }
-    if (reason) return allow(ctx, 'break-glass', { ...base, breakGlass: { reason } });
+    // The provider check is kept so the caller knows which patients the grant covers; it is not enforced under break-glass.
+    if (reason) return allow(ctx, 'break-glass', { ...base, breakGlass: { reason }, ...(providerCheck ? { providerCheck } : {}) });
     return allow(ctx, 'user-scope', providerCheck ? { ...base, providerCheck } : base);
   },
 };
