@@ -5,23 +5,24 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module.js';
+import { AppModule, type AppOptions } from './app.module.js';
 import type { FhirBackend } from './backends/index.js';
 import type { AppConfig } from './config/index.js';
 import { genReqId, registerHooks } from './http/fastify-hooks.js';
 
-export async function createApp(config: AppConfig, backend: FhirBackend): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, backend: FhirBackend, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     genReqId,
     trustProxy: config.profile === 'azure',
     routerOptions: { maxParamLength: 128 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, backend), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, backend, options), adapter, {
     bufferLogs: true,
   });
-  app.useLogger(app.get(Logger));
-  registerHooks(app.getHttpAdapter().getInstance(), config);
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  registerHooks(app.getHttpAdapter().getInstance(), config, logger);
   app.enableShutdownHooks();
   return app;
 }

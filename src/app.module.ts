@@ -4,6 +4,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/index.js';
 import { FHIR_BACKEND, type FhirBackend } from './backends/index.js';
 import { APP_CONFIG, type AppConfig } from './config/index.js';
@@ -12,6 +13,11 @@ import { FhirModule } from './fhir/fhir.module.js';
 import { OperationOutcomeFilter } from './fhir/operation-outcome.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { pinoOptions } from './logging/pino-options.js';
+
+export interface AppOptions {
+  /** Where JSON logs go (stdout by default); tests pass a stream to assert that no PHI is logged. */
+  readonly logDestination?: DestinationStream;
+}
 
 @Global()
 @Module({})
@@ -30,10 +36,10 @@ class CoreModule {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, backend: FhirBackend): DynamicModule {
+  static forRoot(config: AppConfig, backend: FhirBackend, options: AppOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, backend), LoggerModule.forRoot(pinoOptions(config)), AuthModule, FhirModule],
+      imports: [CoreModule.forRoot(config, backend), LoggerModule.forRoot(pinoOptions(config, options.logDestination)), AuthModule, FhirModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: OperationOutcomeFilter },

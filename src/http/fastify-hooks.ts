@@ -6,7 +6,9 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import type { LoggerService } from '@nestjs/common';
 import type { AppConfig } from '../config/index.js';
+import { pathOnly } from '../logging/pino-options.js';
 import { toOutcomeError } from '../fhir/error-translation.js';
 import { acceptsJson, formatIsJson } from '../fhir/fhir-media.js';
 import { sendOutcome } from '../fhir/operation-outcome.filter.js';
@@ -22,7 +24,7 @@ export function genReqId(raw: IncomingMessage): string {
   return id;
 }
 
-export function registerHooks(fastify: FastifyInstance, config: AppConfig): void {
+export function registerHooks(fastify: FastifyInstance, config: AppConfig, logger: LoggerService): void {
   const jsonParser = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser(['application/fhir+json', 'application/json-patch+json', 'application/json+fhir'], { parseAs: 'string' }, jsonParser);
 
@@ -39,6 +41,18 @@ export function registerHooks(fastify: FastifyInstance, config: AppConfig): void
       if (!formatIsJson(query?._format)) throw notAcceptable();
       if (!request.url.startsWith('/fhir/.well-known/') && !acceptsJson(request.headers.accept)) throw notAcceptable();
     }
+  });
+
+  // One line per request: id, method, path (never the query), status, time. No headers, no bodies.
+  fastify.addHook('onResponse', async (request, reply) => {
+    logger.log({
+      msg: 'request completed',
+      requestId: request.id,
+      method: request.method,
+      path: pathOnly(request.url),
+      status: reply.statusCode,
+      responseTimeMs: Math.round(reply.elapsedTime),
+    });
   });
 
   fastify.setErrorHandler((error, _request, reply) => sendOutcome(reply, toOutcomeError(error).error));

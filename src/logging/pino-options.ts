@@ -4,24 +4,24 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../config/index.js';
 
-export function pinoOptions(config: AppConfig): Params {
-  return {
-    pinoHttp: {
-      level: config.logLevel,
-      genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
-      quietReqLogger: true,
-      serializers: {
-        req: (req: IncomingMessage & { id?: string }) => ({ id: req.id, method: req.method, path: pathOnly(req.url) }),
-        res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-        err: (err: { name?: string; code?: string }) => ({ type: err?.name, code: err?.code }),
-      },
-      redact: { paths: ['req.headers', 'res.headers', 'authorization', '*.authorization'], remove: true },
-      customSuccessMessage: () => 'request completed',
-      customErrorMessage: () => 'request failed',
+export function pinoOptions(config: AppConfig, destination?: DestinationStream): Params {
+  const options = {
+    level: config.logLevel,
+    genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
+    quietReqLogger: true,
+    // Request lines are written by the Fastify onResponse hook (src/http/fastify-hooks.ts), for every request.
+    autoLogging: false,
+    serializers: {
+      req: (req: IncomingMessage & { id?: string }) => ({ id: req.id, method: req.method, path: pathOnly(req.url) }),
+      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+      err: (err: { name?: string; code?: string }) => ({ type: err?.name, code: err?.code }),
     },
+    redact: { paths: ['req.headers', 'res.headers', 'authorization', '*.authorization'], remove: true },
   };
+  return { pinoHttp: destination ? [options, destination] : options };
 }
 
 /** `/fhir/Patient?name=x` -> `/fhir/Patient`. */

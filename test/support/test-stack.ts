@@ -35,6 +35,8 @@ export interface TestStackOptions {
   readonly env?: Record<string, string>;
   /** Use this upstream instead of starting the sandbox. */
   readonly upstreamBaseUrl?: string;
+  /** Collect the app's JSON log lines here (LOG_LEVEL defaults to silent otherwise). */
+  readonly logLines?: string[];
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -54,11 +56,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       { issuer: idp.issuer, audiences: [fhirBase], jwksUri: idp.jwksUri },
       { issuer: testIssuer.issuer, audiences: [fhirBase] },
     ]),
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: options.logLines ? 'trace' : 'silent',
     JWKS_COOLDOWN_MS: '0',
     ...options.env,
   });
-  const app = await createApp(config, createFhirBackend(config, upstreamBaseUrl));
+  const logDestination = options.logLines ? { write: (line: string) => void options.logLines!.push(line) } : undefined;
+  const app = await createApp(config, createFhirBackend(config, upstreamBaseUrl), { logDestination });
   await app.listen(port, '127.0.0.1');
 
   const tokens = new Map<string, Promise<string>>();
