@@ -6,6 +6,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
+import { AuditService, registerAuditHook } from './audit/index.js';
+import { FacadeMetrics } from './telemetry/index.js';
 import type { FhirBackend } from './backends/index.js';
 import type { AppConfig } from './config/index.js';
 import { genReqId, registerHooks } from './http/fastify-hooks.js';
@@ -22,7 +24,10 @@ export async function createApp(config: AppConfig, backend: FhirBackend, options
   });
   const logger = app.get(Logger);
   app.useLogger(logger);
-  registerHooks(app.getHttpAdapter().getInstance(), config, logger);
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(FacadeMetrics);
+  registerHooks(fastify, config, logger, metrics);
+  registerAuditHook(fastify, app.get(AuditService), metrics);
   app.enableShutdownHooks();
   return app;
 }

@@ -5,6 +5,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { AuditModule } from './audit/index.js';
 import { AuthModule } from './auth/index.js';
 import { FHIR_BACKEND, type FhirBackend } from './backends/index.js';
 import { APP_CONFIG, type AppConfig } from './config/index.js';
@@ -13,6 +14,7 @@ import { FhirModule } from './fhir/fhir.module.js';
 import { OperationOutcomeFilter } from './fhir/operation-outcome.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { pinoOptions } from './logging/pino-options.js';
+import { TelemetryModule } from './telemetry/index.js';
 
 export interface AppOptions {
   /** Where JSON logs go (stdout by default); tests pass a stream to assert that no PHI is logged. */
@@ -39,7 +41,14 @@ export class AppModule {
   static forRoot(config: AppConfig, backend: FhirBackend, options: AppOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, backend), LoggerModule.forRoot(pinoOptions(config, options.logDestination)), AuthModule, FhirModule],
+      imports: [
+        CoreModule.forRoot(config, backend),
+        LoggerModule.forRoot(pinoOptions(config, options.logDestination)),
+        AuditModule,
+        TelemetryModule,
+        AuthModule,
+        FhirModule,
+      ],
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: OperationOutcomeFilter },

@@ -8,6 +8,7 @@ import { createFhirBackend } from './backends/index.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/index.js';
 import { configureHttpPool } from './http/http-pool.js';
 import { startLocalStack, type LocalStack } from './sandbox/local-stack.js';
+import { startAzureMonitor } from './telemetry/index.js';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     throw err;
   }
   configureHttpPool();
+  await startAzureMonitor(config);
   let stack: LocalStack | undefined;
   if (config.profile === 'local') {
     stack = await startLocalStack(config);

@@ -20,3 +20,6 @@ export { LocalStoreSink, type AuditSink, type AuditSinkMessage } from './audit-s
 export { EventHubsSink, type EventHubsSinkOptions } from './event-hubs.sink.js';
 export { verifyAuditStore, verifyAuditChain, type AuditVerifyResult, type TamperKind } from './audit-verify.js';
 export { accessLogForPatient, type AccessLogEntry } from './audit-trail.js';
+export { AuditModule } from './audit.module.js';
+export { AuditService } from './audit.service.js';
+export { registerAuditHook, type AuditAlerts } from './audit-http.hook.js';

@@ -5,7 +5,9 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Public, TrustedIssuerRegistry } from '../auth/index.js';
+import { AuditService } from '../audit/index.js';
 import { FHIR_BACKEND, type FhirBackend } from '../backends/index.js';
+import { FacadeMetrics } from '../telemetry/index.js';
 
 @Public()
 @Controller('health')
@@ -13,6 +15,8 @@ export class HealthController {
   constructor(
     @Inject(FHIR_BACKEND) private readonly backend: FhirBackend,
     private readonly issuers: TrustedIssuerRegistry,
+    private readonly audit: AuditService,
+    private readonly metrics: FacadeMetrics,
   ) {}
 
   @Get('live')
@@ -24,8 +28,10 @@ export class HealthController {
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const [upstream, issuers] = await Promise.all([this.backend.ping(), this.issuers.loadAll()]);
-    const ok = upstream && issuers.every((i) => i.ok);
+    if (!upstream) this.metrics.backendHealthFailure(this.backend.name);
+    const auditStore = this.audit.outbox.writable;
+    const ok = upstream && auditStore && issuers.every((i) => i.ok);
     reply.status(ok ? 200 : 503);
-    return { status: ok ? 'ok' : 'unavailable', checks: { upstream, issuers } };
+    return { status: ok ? 'ok' : 'unavailable', checks: { upstream, auditStore, issuers } };
   }
 }

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LoggerService } from '@nestjs/common';
 import type { AppConfig } from '../config/index.js';
 import { pathOnly } from '../logging/pino-options.js';
+import type { FacadeMetrics } from '../telemetry/facade-metrics.js';
 import { toOutcomeError } from '../fhir/error-translation.js';
 import { acceptsJson, formatIsJson } from '../fhir/fhir-media.js';
 import { sendOutcome } from '../fhir/operation-outcome.filter.js';
@@ -24,7 +25,7 @@ export function genReqId(raw: IncomingMessage): string {
   return id;
 }
 
-export function registerHooks(fastify: FastifyInstance, config: AppConfig, logger: LoggerService): void {
+export function registerHooks(fastify: FastifyInstance, config: AppConfig, logger: LoggerService, metrics: FacadeMetrics): void {
   const jsonParser = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser(['application/fhir+json', 'application/json-patch+json', 'application/json+fhir'], { parseAs: 'string' }, jsonParser);
 
@@ -45,6 +46,7 @@ export function registerHooks(fastify: FastifyInstance, config: AppConfig, logge
 
   // One line per request: id, method, path (never the query), status, time. No headers, no bodies.
   fastify.addHook('onResponse', async (request, reply) => {
+    metrics.request(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime);
     logger.log({
       msg: 'request completed',
       requestId: request.id,

@@ -3,6 +3,9 @@
  * oidc-provider (tokens through real authorization-code + PKCE flows), a second test issuer whose key
  * the tests hold, and the facade itself on a real port. Nothing is mocked.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import { createFhirBackend } from '../../src/backends/index.js';
@@ -58,6 +61,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ]),
     LOG_LEVEL: options.logLines ? 'trace' : 'silent',
     JWKS_COOLDOWN_MS: '0',
+    AUDIT_STORE_PATH: join(mkdtempSync(join(tmpdir(), 'facade-audit-')), 'audit.sqlite'),
     ...options.env,
   });
   const logDestination = options.logLines ? { write: (line: string) => void options.logLines!.push(line) } : undefined;

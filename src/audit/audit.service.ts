@@ -1,0 +1,65 @@
+/**
+ * The audit pipeline as one service: the outbox (durable before the response is released), the recorder
+ * (BALP events, one per patient), and the shipper to the configured sink (Event Hubs, or the local store
+ * itself in the local profile). Drains within a deadline on shutdown (SIGTERM).
+ */
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { AuditOutbox } from './audit-outbox.js';
+import type { AuditRecord } from './audit-record.js';
+import { AuditRecorder } from './audit-recorder.js';
+import { AuditShipper } from './audit-shipper.js';
+import { LocalStoreSink, type AuditSink } from './audit-sink.js';
+import { EventHubsSink } from './event-hubs.sink.js';
+
+const DRAIN_DEADLINE_MS = 10_000;
+
+@Injectable()
+export class AuditService implements OnModuleInit, OnApplicationShutdown {
+  readonly outbox: AuditOutbox;
+  private readonly recorder: AuditRecorder;
+  private readonly sink: AuditSink;
+  readonly shipper: AuditShipper;
+  private readonly logger = new Logger('Audit');
+  private closed = false;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    const audit = config.audit;
+    this.outbox = new AuditOutbox({ path: audit.storePath, maxPendingRows: audit.maxPendingEvents });
+    this.recorder = new AuditRecorder(this.outbox, { observer: 'fhir-facade', serverBaseUrl: config.fhirBase });
+    this.sink = createSink(config);
+    this.shipper = new AuditShipper(this.outbox, this.sink, {
+      onError: (_err: unknown, attempt: number) => this.logger.warn({ msg: 'audit shipping failed', attempt }),
+    });
+  }
+
+  onModuleInit(): void {
+    this.shipper.start();
+  }
+
+  /** Appends the request's events; throws AuditUnavailableError when the outbox cannot take them. */
+  record(record: AuditRecord): void {
+    this.recorder.record(record);
+  }
+
+  get failMode() {
+    return this.config.audit.failMode;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const result = await this.shipper.drain(DRAIN_DEADLINE_MS);
+    if (result.pending > 0) this.logger.warn({ msg: 'audit events left in the outbox at shutdown', pending: result.pending });
+    await this.sink.close();
+    this.outbox.close();
+  }
+}
+
+/** Event Hubs when configured (connection string, or namespace with DefaultAzureCredential); else the store is the trail. */
+function createSink(config: AppConfig): AuditSink {
+  const { eventHubConnectionString, eventHubName, eventHubNamespace } = config.audit;
+  if (eventHubConnectionString) return new EventHubsSink({ connectionString: eventHubConnectionString, eventHubName });
+  if (eventHubNamespace && eventHubName) return new EventHubsSink({ fullyQualifiedNamespace: eventHubNamespace, eventHubName });
+  return new LocalStoreSink();
+}
