@@ -27,7 +27,12 @@ export async function createApp(config: AppConfig, backend: FhirBackend, options
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(FacadeMetrics);
   registerHooks(fastify, config, logger, metrics);
-  registerAuditHook(fastify, app.get(AuditService), metrics);
+  registerAuditHook(fastify, app.get(AuditService), {
+    auditUnavailable(reason) {
+      metrics.auditUnavailable(reason);
+      logger.error({ msg: 'audit trail unavailable', reason, failMode: config.audit.failMode });
+    },
+  });
   app.enableShutdownHooks();
   return app;
 }
