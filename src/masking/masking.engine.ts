@@ -20,6 +20,7 @@ import { readElement, refOfNode, removeElement, replaceElement, transformElement
 import { valueTransform, type HashKeyProvider, type ValueTransform } from './masking-methods.js';
 import type { CompiledMaskingPolicy, CompiledRule, MaskingMethod } from './masking-policy.types.js';
 import { TextScrubber } from './masking-text.scrubber.js';
+import { scrubEncodedText } from './masking-attachment.js';
 import { mayMatch } from './fhirpath-selector.js';
 
 export interface MaskingResult<T> {
@@ -236,6 +237,7 @@ export class MaskingEngine {
           else delete node.extension;
         }
       }
+      scrubEncodedText(node, scrub);
       for (const prop in node) {
         const value = node[prop];
         if (typeof value === 'string') node[prop] = scrub(value);
