@@ -7,12 +7,14 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AuditModule } from './audit/index.js';
 import { AuthModule } from './auth/index.js';
+import { BffModule } from './bff/index.js';
 import { FHIR_BACKEND, type FhirBackend } from './backends/index.js';
 import { APP_CONFIG, type AppConfig } from './config/index.js';
 import { FhirResponseInterceptor } from './fhir/fhir-response.interceptor.js';
 import { FhirModule } from './fhir/fhir.module.js';
 import { OperationOutcomeFilter } from './fhir/operation-outcome.filter.js';
 import { HealthController } from './health/health.controller.js';
+import { LaunchModule } from './launch/index.js';
 import { pinoOptions } from './logging/pino-options.js';
 import { TelemetryModule } from './telemetry/index.js';
 
@@ -48,6 +50,8 @@ export class AppModule {
         TelemetryModule,
         AuthModule,
         FhirModule,
+        LaunchModule,
+        BffModule,
       ],
       controllers: [HealthController],
       providers: [

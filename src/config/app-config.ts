@@ -58,6 +58,17 @@ export interface AppConfig {
   readonly keyVaultUrl?: string;
   readonly redisUrl?: string;
   readonly appInsightsConnectionString?: string;
+  /** SMART apps the provider dashboard may launch (EHR launch), from `SMART_APPS`. */
+  readonly smartApps: readonly SmartAppConfig[];
+  /** Lifetime of an EHR `launch` value, seconds (`LAUNCH_TTL_SECONDS`). */
+  readonly launchTtlSeconds: number;
+}
+
+/** A SMART app registered for EHR launch: the OAuth client id and the URL the EHR opens with `iss` and `launch`. */
+export interface SmartAppConfig {
+  readonly clientId: string;
+  readonly launchUrl: string;
+  readonly name?: string;
 }
 
 export class ConfigError extends Error {
@@ -168,6 +179,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     keyVaultUrl: url('KEY_VAULT_URL', false),
     redisUrl: optional('REDIS_URL'),
     appInsightsConnectionString: optional('APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    smartApps: parseSmartApps(env.SMART_APPS, profile, publicBaseUrl, bad),
+    launchTtlSeconds: int('LAUNCH_TTL_SECONDS', 300, 1, 3600),
   };
   if (profile === 'azure' && authIssuers.length === 0) bad('AUTH_ISSUERS', 'must name at least one issuer in the azure profile');
   if (problems.length) throw new ConfigError(problems);
@@ -203,6 +216,32 @@ function parseIssuers(raw: string | undefined, profile: Profile, bad: (name: str
     issuers.push({ issuer: entry.issuer, audiences: entry.audiences as string[], jwksUri: entry.jwksUri as string | undefined });
   });
   return issuers;
+}
+
+/** `SMART_APPS`: `[{"clientId": "...", "launchUrl": "https://...", "name": "..."}]`; the local profile adds the demo app. */
+function parseSmartApps(raw: string | undefined, profile: Profile, publicBaseUrl: string, bad: (name: string, why: string) => void): SmartAppConfig[] {
+  const demo: SmartAppConfig[] =
+    profile === 'local' ? [{ clientId: 'smart-app', launchUrl: `${publicBaseUrl}/demo-app/launch.html`, name: 'Demo SMART app' }] : [];
+  if (raw === undefined || raw.trim() === '') return demo;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed)) {
+    bad('SMART_APPS', 'must be a JSON array');
+    return demo;
+  }
+  const apps: SmartAppConfig[] = [];
+  parsed.forEach((item: unknown, i) => {
+    const e = item as Partial<Record<'clientId' | 'launchUrl' | 'name', unknown>>;
+    if (typeof e?.clientId !== 'string' || e.clientId === '' || typeof e.launchUrl !== 'string' || !isHttpUrl(e.launchUrl, profile)) {
+      return bad(`SMART_APPS[${i}]`, 'needs "clientId" and "launchUrl" (an absolute URL, https in the azure profile)');
+    }
+    apps.push({ clientId: e.clientId, launchUrl: e.launchUrl, ...(typeof e.name === 'string' ? { name: e.name } : {}) });
+  });
+  return [...demo.filter((d) => !apps.some((a) => a.clientId === d.clientId)), ...apps];
 }
 
 function isHttpUrl(value: string, profile: Profile): boolean {

@@ -1,3 +1,3 @@
 export { ConfigError, loadConfig } from './app-config.js';
-export type { AppConfig, AuditFailMode, Profile, TrustedIssuerConfig } from './app-config.js';
+export type { AppConfig, AuditFailMode, Profile, SmartAppConfig, TrustedIssuerConfig } from './app-config.js';
 export { APP_CONFIG } from './config.tokens.js';

@@ -1,7 +1,9 @@
 /**
- * The authorization server the facade advertises to SMART clients: the first trusted issuer
- * (in the local profile, the local IdP). Its endpoints come from its OpenID discovery document,
- * fetched once and kept for ten minutes.
+ * The authorization server behind the facade: the first trusted issuer (in the local profile, the local
+ * IdP; in Azure, Entra ID). Its endpoints come from its OpenID discovery document, fetched once and kept
+ * for ten minutes. SMART clients are shown the facade's own `/auth/authorize`, `/auth/token` and
+ * `/auth/introspect` (src/launch/), which front it; `issuer` and `jwks_uri` stay the upstream's, since
+ * it signs the tokens.
  *
  * @see https://build.fhir.org/ig/HL7/smart-app-launch/conformance.html
  */
@@ -29,7 +31,21 @@ export class AuthorizationServerDiscovery {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
+  /** What SMART clients are told: the facade's authorization endpoints, the upstream's issuer and keys. */
   async endpoints(): Promise<SmartEndpoints> {
+    const upstream = await this.upstream();
+    const base = `${this.config.publicBaseUrl}/auth`;
+    return {
+      ...upstream,
+      authorizationEndpoint: `${base}/authorize`,
+      tokenEndpoint: `${base}/token`,
+      introspectionEndpoint: `${base}/introspect`,
+      revocationEndpoint: undefined,
+    };
+  }
+
+  /** The upstream authorization server's own endpoints (the facade forwards to them). */
+  async upstream(): Promise<SmartEndpoints> {
     if (this.cached && this.cached.expires > Date.now()) return this.cached.endpoints;
     const issuer = this.config.authIssuers[0]?.issuer;
     if (!issuer) throw serviceUnavailable('No authorization server configured');

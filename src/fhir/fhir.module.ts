@@ -24,6 +24,6 @@ import { SmartConfigurationController } from './smart-configuration.controller.j
         ),
     },
   ],
-  exports: [FhirService, FhirAccessService, MASKING],
+  exports: [FhirService, FhirAccessService, AuthorizationServerDiscovery, MASKING],
 })
 export class FhirModule {}

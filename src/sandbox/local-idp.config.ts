@@ -25,6 +25,8 @@ const ACCESS_TOKEN_TTL_S = 3600;
 /** Launch context bound to one grant (one authorization), read back when tokens are issued. */
 export interface LaunchContext {
   patient?: string;
+  /** Encounter in context (EHR launch through the facade's /auth/authorize). */
+  encounter?: string;
 }
 
 /** Client metadata as oidc-provider takes it (RFC 7591 names). */
@@ -122,6 +124,7 @@ function extraTokenClaims(options: LocalIdpConfigOptions) {
     return {
       fhirUser: user.fhirUser,
       ...(launch?.patient ? { patient: launch.patient } : {}),
+      ...(launch?.encounter ? { encounter: launch.encounter } : {}),
       ...(user.roles.length > 0 ? { roles: [...user.roles] } : {}),
     };
   };
@@ -168,7 +171,8 @@ export function buildProviderConfiguration(options: LocalIdpConfigOptions): Conf
     },
     claims: { openid: ['sub'], fhirUser: ['fhirUser'], profile: ['name'] },
     scopes: [...OIDC_SCOPES],
-    extraParams: ['aud', 'launch'],
+    // launch_patient / launch_encounter: the context of an EHR launch, resolved by the facade's /auth/authorize.
+    extraParams: ['aud', 'launch', 'launch_patient', 'launch_encounter'],
     responseTypes: ['code'],
     conformIdTokenClaims: false,
     clockTolerance: CLOCK_TOLERANCE_S,

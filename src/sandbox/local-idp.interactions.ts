@@ -16,7 +16,16 @@ import { OIDC_SCOPES, partitionScopes, splitScope } from './local-idp.scopes.js'
 export interface InteractionDeps {
   fhirAudience: string;
   launchContexts: Map<string, LaunchContext>;
+  /** Patients a practitioner may open (the facade's provider access policy); limits the standalone picker. */
+  patientPicker?: PatientPicker;
 }
+
+/** One choice on the standalone-launch patient picker. */
+export interface PatientChoice {
+  readonly id: string;
+  readonly label: string;
+}
+export type PatientPicker = (practitioner: string) => Promise<readonly PatientChoice[]>;
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const MAX_FORM_BYTES = 8 * 1024;
@@ -71,6 +80,24 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
 </body></html>`;
 }
 
+/** Standalone launch by a practitioner: pick a patient among those the practitioner may open. */
+function renderPickerPage(interaction: Interaction, user: DemoUser, choices: readonly PatientChoice[]): string {
+  const uid = escapeHtml(interaction.uid);
+  const options = choices.map((c) => `<option value="${escapeHtml(c.id)}">${escapeHtml(c.label)} (${escapeHtml(c.id)})</option>`).join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Choose a patient</title></head>
+<body>
+<h1>Choose a patient</h1>
+<p>Patients ${escapeHtml(user.fhirUser)} may open (provider access policy).</p>
+<form method="post" action="/interaction/${uid}/login" autocomplete="off">
+  <input type="hidden" name="user" value="${escapeHtml(user.id)}">
+  ${choices.length ? `<label>Patient <select name="patient">${options}</select></label>` : '<p role="alert">No patient you may open.</p>'}
+  <button type="submit">Open</button>
+</form>
+<form method="post" action="/interaction/${uid}/abort"><button type="submit">Cancel</button></form>
+</body></html>`;
+}
+
 /** The patient in context for this authorization, per SMART's `launch/patient` (standalone launch). */
 function resolvePatient(user: DemoUser, requested: readonly string[], chosen: string): string | undefined {
   const wantsPatient = requested.includes('launch/patient');
@@ -103,7 +130,18 @@ async function completeLogin(
   if (!user) throw new InteractionInputError(`unknown demo user; known: ${DEMO_USERS.map((u) => u.id).join(', ')}`);
 
   const requested = splitScope(interaction.params['scope']);
-  const patient = resolvePatient(user, requested, (form.get('patient') ?? '').trim());
+  // An EHR launch through the facade fixes the patient and encounter (resolved from its `launch` value).
+  const launchPatient = typeof interaction.params['launch_patient'] === 'string' ? interaction.params['launch_patient'] : undefined;
+  const launchEncounter = typeof interaction.params['launch_encounter'] === 'string' ? interaction.params['launch_encounter'] : undefined;
+  if (launchEncounter !== undefined && !FHIR_ID.test(launchEncounter)) throw new InteractionInputError('encounter must be a FHIR id');
+  const typed = (form.get('patient') ?? '').trim();
+  if (launchPatient !== undefined && typed !== '' && typed !== launchPatient) throw new InteractionInputError('the launch fixes the patient');
+  if (user.kind === 'practitioner' && launchPatient === undefined && deps.patientPicker && requested.includes('launch/patient')) {
+    const choices = await deps.patientPicker(user.fhirUser);
+    if (typed === '') return send(res, 200, renderPickerPage(interaction, user, choices));
+    if (!choices.some((c) => c.id === typed)) throw new InteractionInputError('choose a patient from the list');
+  }
+  const patient = resolvePatient(user, requested, launchPatient ?? typed);
   const resource = typeof interaction.params['resource'] === 'string' ? interaction.params['resource'] : deps.fhirAudience;
 
   // Auto-consent: grant exactly what was requested and is valid SMART/OIDC (the resource server's own
@@ -115,7 +153,7 @@ async function completeLogin(
   const { granted } = partitionScopes(requested, smartContextsFor(await provider.Client.find(clientId)));
   if (granted.length > 0) grant.addResourceScope(resource, granted.join(' '));
   const grantId = await grant.save();
-  deps.launchContexts.set(grantId, patient ? { patient } : {});
+  deps.launchContexts.set(grantId, patient ? { patient, ...(launchEncounter ? { encounter: launchEncounter } : {}) } : {});
 
   await provider.interactionFinished(
     req,

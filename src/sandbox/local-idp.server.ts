@@ -6,11 +6,12 @@ import Provider from 'oidc-provider';
 
 import { LocalIdpStore } from './local-idp.adapter.js';
 import { buildProviderConfiguration, type ClientMetadata, type LaunchContext, type LocalIdpConfigOptions } from './local-idp.config.js';
-import { handleInteraction } from './local-idp.interactions.js';
+import { handleInteraction, type PatientPicker } from './local-idp.interactions.js';
 import { generateBackendClientKey, generateSigningJwk, type BackendClientKey, type SigningJwk } from './local-idp.keys.js';
 
 export { CLIENT_IDS, LOCAL_SCRIPT_REDIRECT_URI, type ClientMetadata } from './local-idp.config.js';
 export type { BackendClientKey } from './local-idp.keys.js';
+export type { PatientChoice, PatientPicker } from './local-idp.interactions.js';
 
 export interface LocalIdpOptions {
   /** Port on 127.0.0.1; 0 for an ephemeral port. */
@@ -23,6 +24,8 @@ export interface LocalIdpOptions {
   extraClients?: readonly ClientMetadata[];
   /** Called with errors the provider could not turn into an OAuth error response. */
   onServerError?: (err: unknown) => void;
+  /** Limits a practitioner's standalone-launch patient choice to these patients (a picker page). */
+  patientPicker?: PatientPicker;
 }
 
 export interface LocalIdp {
@@ -92,7 +95,7 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
       return;
     }
     if (req.url?.startsWith('/interaction/')) {
-      handleInteraction(provider, { fhirAudience, launchContexts }, req, res).catch((err: unknown) => {
+      handleInteraction(provider, { fhirAudience, launchContexts, patientPicker: options.patientPicker }, req, res).catch((err: unknown) => {
         onServerError(err);
         if (!res.headersSent) res.statusCode = 500;
         res.end();

@@ -11,6 +11,7 @@ import { createApp } from '../../src/app.factory.js';
 import { createFhirBackend } from '../../src/backends/index.js';
 import { loadConfig, type AppConfig } from '../../src/config/index.js';
 import { startFhirSandbox } from '../../src/sandbox/fhir-sandbox.server.js';
+import { createPatientPicker } from '../../src/launch/index.js';
 import { startLocalIdp } from '../../src/sandbox/local-idp.server.js';
 import { obtainUserToken } from '../../src/sandbox/token-flow.js';
 import { freePort } from './free-port.js';
@@ -40,6 +41,8 @@ export interface TestStackOptions {
   readonly upstreamBaseUrl?: string;
   /** Collect the app's JSON log lines here (LOG_LEVEL defaults to silent otherwise). */
   readonly logLines?: string[];
+  /** Limit practitioners' standalone-launch patient choice at the IdP to the provider access policy (picker page). */
+  readonly patientPicker?: boolean;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -48,7 +51,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const fhirBase = `${publicBaseUrl}/fhir`;
   const sandbox = options.upstreamBaseUrl ? undefined : await startFhirSandbox({ port: 0, host: '127.0.0.1' });
   const upstreamBaseUrl = options.upstreamBaseUrl ?? sandbox!.url;
-  const idp = await startLocalIdp({ port: 0, fhirAudience: fhirBase });
+  let picker: ReturnType<typeof createPatientPicker> | undefined;
+  const idp = await startLocalIdp({
+    port: 0,
+    fhirAudience: fhirBase,
+    // The demo SMART app served by the facade (local profile).
+    redirectUris: [`${publicBaseUrl}/demo-app/index.html`],
+    ...(options.patientPicker ? { patientPicker: (practitioner: string) => picker!(practitioner) } : {}),
+  });
   const testIssuer = await startTestIssuer();
   const config = loadConfig({
     APP_PROFILE: 'local',
@@ -65,6 +75,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...options.env,
   });
   const logDestination = options.logLines ? { write: (line: string) => void options.logLines!.push(line) } : undefined;
+  picker = createPatientPicker(createFhirBackend(config, upstreamBaseUrl), config.authorization.providerAccess);
   const app = await createApp(config, createFhirBackend(config, upstreamBaseUrl), { logDestination });
   await app.listen(port, '127.0.0.1');
 

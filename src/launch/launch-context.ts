@@ -1,0 +1,44 @@
+/**
+ * The context an EHR launch hands to a SMART app, kept server-side behind an opaque `launch` value.
+ *
+ * @see https://hl7.org/fhir/smart-app-launch/app-launch.html#launch-app-ehr-launch
+ * @see https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html#launch-context-arrives-with-your-access_token
+ */
+export interface FhirContextItem {
+  readonly reference: string;
+  readonly role?: string;
+}
+
+export interface LaunchContext {
+  /** The app (OAuth client id) the launch was made for: another client cannot redeem it. */
+  readonly clientId: string;
+  /** Who launched: `Practitioner/prac-01`. */
+  readonly launchedBy: string;
+  /** Patient id in context. */
+  readonly patient: string;
+  /** Encounter id in context, when the launch named one. */
+  readonly encounter?: string;
+  readonly fhirContext?: readonly FhirContextItem[];
+  readonly needPatientBanner?: boolean;
+  readonly smartStyleUrl?: string;
+}
+
+/** Token-response fields a launch adds (SMART App Launch 2.2 §"Launch context"). */
+export interface TokenContext {
+  patient?: string;
+  encounter?: string;
+  fhirContext?: readonly FhirContextItem[];
+  need_patient_banner?: boolean;
+  smart_style_url?: string;
+}
+
+/** Token-response fields for a launch context. */
+export function tokenContextOf(ctx: Omit<LaunchContext, 'clientId' | 'launchedBy'>): TokenContext {
+  return {
+    patient: ctx.patient,
+    ...(ctx.encounter ? { encounter: ctx.encounter } : {}),
+    ...(ctx.fhirContext?.length ? { fhirContext: ctx.fhirContext } : {}),
+    ...(ctx.needPatientBanner !== undefined ? { need_patient_banner: ctx.needPatientBanner } : {}),
+    ...(ctx.smartStyleUrl ? { smart_style_url: ctx.smartStyleUrl } : {}),
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Launch contexts in Redis (Azure Cache for Redis in production), so every instance behind APIM can
+ * redeem a `launch` value another instance issued. `SET ... PX` for the lifetime, `GETDEL` (Redis >= 6.2)
+ * for the atomic single use.
+ *
+ * @see https://redis.io/docs/latest/commands/getdel/
+ */
+import { Redis } from 'ioredis';
+import type { LaunchContextStore } from './launch-context.store.js';
+
+export class RedisLaunchContextStore implements LaunchContextStore {
+  private readonly redis: Redis;
+
+  constructor(url: string) {
+    // Fail fast: a launch must not hang for minutes while Redis is unreachable.
+    this.redis = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: false, enableOfflineQueue: true });
+    // Connection errors surface on the commands; without a listener ioredis would log them itself.
+    this.redis.on('error', () => undefined);
+  }
+
+  async put(key: string, value: unknown, ttlMs: number): Promise<void> {
+    await this.redis.set(key, JSON.stringify(value), 'PX', Math.max(1, Math.round(ttlMs)));
+  }
+
+  async take<T>(key: string): Promise<T | undefined> {
+    const json = await this.redis.getdel(key);
+    return json === null ? undefined : (JSON.parse(json) as T);
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
