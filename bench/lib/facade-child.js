@@ -1,0 +1,32 @@
+// The facade under test, in its own process (so its RSS and start-up are its own), built exactly as
+// main.ts builds it: loadConfig from the environment, the undici keep-alive pool, createApp with the
+// backend from the factory, listen. The parent measures readiness by polling /health/ready.
+// Environment: BENCH_DIST plus the facade's own variables (PORT, FHIR_BASE_URL, AUTH_ISSUERS, AUDIT_STORE_PATH...).
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const DIST = process.env.BENCH_DIST;
+const load = (path) => import(pathToFileURL(join(DIST, path)).href);
+
+await import('reflect-metadata');
+const { createApp } = await load('src/app.factory.js');
+const { createFhirBackend } = await load('src/backends/index.js');
+const { loadConfig } = await load('src/config/index.js');
+const { configureHttpPool } = await load('src/http/http-pool.js');
+
+const config = loadConfig(process.env);
+configureHttpPool();
+const app = await createApp(config, createFhirBackend(config, config.fhirBaseUrl));
+await app.listen(config.port, config.host);
+const fastify = app.getHttpAdapter().getInstance();
+process.send?.({
+  listening: true,
+  uptimeMs: Math.round(process.uptime() * 1000),
+  portalRoute: fastify.hasRoute({ method: 'GET', url: '/bff/portal/me' }),
+});
+process.on('SIGTERM', () => {
+  app.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});

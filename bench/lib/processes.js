@@ -1,0 +1,99 @@
+// Child processes of the benchmark: started with IPC, awaited until they say they are ready, stopped by
+// their own pid only. Also the facade's memory (from /proc/<pid>/status) and readiness probe.
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Forks `script` with IPC; resolves with the child and its first message once `isReady(message)` holds. */
+export function startChild(script, { env, execArgv = [], isReady = (m) => m?.ready, timeoutMs = 60_000, stdio = 'ignore' }) {
+  const child = fork(script, [], { env: { ...process.env, ...env }, execArgv, stdio: [stdio, stdio, 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr = (stderr + d).slice(-4000);
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} not ready after ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+    child.on('message', function onMessage(message) {
+      if (!isReady(message)) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve({ child, message, stderr: () => stderr });
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${code ?? signal}) before it was ready: ${stderr}`));
+    });
+  });
+}
+
+/** Sends SIGTERM to this child only and waits for it to exit (SIGKILL after the grace period). */
+export async function stopChild(child, graceMs = 15_000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A free TCP port on loopback (listen on 0, read, close). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `url` until it answers 200; resolves with the ms elapsed since `since` (performance.now()). */
+export async function waitFor200(url, since, { timeoutMs = 60_000, everyMs = 5 } = {}) {
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.status === 200) return performance.now() - since;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - since > timeoutMs) throw new Error(`${url} not ready after ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
+
+/** VmRSS and VmHWM (peak resident set) of a process, in MB; undefined off Linux. */
+export function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples a process's RSS every `everyMs`; `stop()` returns the largest sample and the kernel's VmHWM. */
+export function sampleRss(pid, everyMs = 100) {
+  let maxRssMb = 0;
+  let hwmMb = 0;
+  const take = () => {
+    const m = memoryOf(pid);
+    if (!m) return;
+    maxRssMb = Math.max(maxRssMb, m.rssMb);
+    hwmMb = Math.max(hwmMb, m.hwmMb);
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  timer.unref();
+  return {
+    stop() {
+      take();
+      clearInterval(timer);
+      return { maxSampledRssMb: Math.round(maxRssMb * 10) / 10, peakRssMb: Math.round(hwmMb * 10) / 10 };
+    },
+  };
+}

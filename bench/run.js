@@ -1,0 +1,237 @@
+// The facade's cost against bare proxies, measured in one run (issue 9).
+//
+//   npm run bench                      full run: writes bench/results.json and the results section of BENCHMARKS.md
+//   node bench/run.js --smoke --out x  tiny run (short phases, no warm-up, nginx only if installed): writes x
+//
+// On loopback: a canned FHIR upstream (child process, pre-serialised synthetic data), the facade in front of it
+// (child process, full pipeline: real tokens from the local IdP, SMART authorization, compartment filter,
+// masking, audit outbox in a temp dir, request logs at info to /dev/null), and the baselines: the upstream
+// called directly, a bare Fastify proxy (@fastify/reply-from) and nginx (one worker). Workloads A, B, C, D
+// (issue 9) through every target: warm-up, throughput at saturation (autocannon), latency at a fixed rate
+// (paced open-loop client, see lib/load.js). Peak RSS of the facade (VmHWM), start-up time to ready.
+//
+// Plain JavaScript against the compiled dist/ (BENCH_DIST or --dist to use another build). Not part of npm test.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { paced, saturate, warmUp } from './lib/load.js';
+import { ensureNginx, findNginx, nginxVersion, startNginx } from './lib/nginx.js';
+import { freePort, memoryOf, sampleRss, startChild, stopChild, waitFor200 } from './lib/processes.js';
+import { evaluate, machineInfo, summarise, writeBenchmarksMd } from './lib/report.js';
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    dist: { type: 'string' },
+    seconds: { type: 'string' },
+    'latency-seconds': { type: 'string' },
+    'warmup-seconds': { type: 'string' },
+    rate: { type: 'string', default: '300' },
+    connections: { type: 'string', default: '20' },
+    workloads: { type: 'string', default: 'A,B,C,D' },
+    targets: { type: 'string', default: 'direct,fastify,nginx,facade' },
+    'no-nginx': { type: 'boolean', default: false },
+    'no-md': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+
+const HERE = import.meta.dirname;
+const ROOT = resolve(HERE, '..');
+const DIST = resolve(args.dist ?? process.env.BENCH_DIST ?? join(ROOT, 'dist'));
+const SMOKE = args.smoke;
+const SETTINGS = {
+  saturationSeconds: Number(args.seconds ?? (SMOKE ? 0.5 : 10)),
+  latencySeconds: Number(args['latency-seconds'] ?? (SMOKE ? 0.5 : 10)),
+  warmUpSeconds: Number(args['warmup-seconds'] ?? (SMOKE ? 0 : 3)),
+  rate: Number(args.rate),
+  connections: Number(args.connections),
+};
+const OUT = resolve(args.out ?? join(HERE, 'results.json'));
+const WANTED_WORKLOADS = new Set(args.workloads.split(','));
+const WANTED_TARGETS = new Set(args.targets.split(','));
+const PATIENTS = ['pat-001', 'pat-002', 'pat-003', 'pat-004', 'pat-005'];
+const SCOPE = 'openid fhirUser launch/patient patient/*.rs';
+const TMP = join(HERE, '.tmp', `run-${process.pid}`);
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+
+if (!existsSync(join(DIST, 'src/app.factory.js'))) {
+  log(`no compiled app in ${DIST}: run \`npm run build\` first (npm run bench does)`);
+  process.exit(2);
+}
+rmSync(TMP, { recursive: true, force: true });
+mkdirSync(TMP, { recursive: true });
+const load = (path) => import(pathToFileURL(join(DIST, path)).href);
+const children = [];
+const started = performance.now();
+
+try {
+  const results = await main();
+  writeFileSync(OUT, JSON.stringify(results, null, 2) + '\n');
+  log(`results written to ${OUT}`);
+  if (!SMOKE && !args['no-md']) writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), results);
+  for (const t of results.targets) log(`${t.met ? 'MET   ' : 'MISSED'} ${t.name}: ${t.value} (target ${t.target})`);
+} finally {
+  for (const c of children.reverse()) await stopChild(c).catch(() => undefined);
+  rmSync(TMP, { recursive: true, force: true });
+}
+process.exit(0);
+
+async function main() {
+  const machineBefore = machineInfo();
+  // 1. The canned upstream.
+  const upstream = await startChild(join(HERE, 'lib/canned-upstream.js'), {
+    env: { BENCH_DIST: DIST, BENCH_PATIENTS: PATIENTS.join(','), BENCH_UPSTREAM_PATH: '/fhir' },
+  });
+  children.push(upstream.child);
+  const upstreamPort = upstream.message.port;
+  const upstreamOrigin = `http://127.0.0.1:${upstreamPort}`;
+  log(`canned upstream on ${upstreamOrigin}`);
+
+  // 2. The local IdP and real user tokens (authorization code + PKCE), audience = the facade's FHIR base.
+  const facadePort = await freePort();
+  const facadeOrigin = `http://127.0.0.1:${facadePort}`;
+  const fhirBase = `${facadeOrigin}/fhir`;
+  const { startLocalIdp } = await load('src/sandbox/local-idp.server.js');
+  const { obtainUserToken } = await load('src/sandbox/token-flow.js');
+  const idp = await startLocalIdp({ port: 0, fhirAudience: fhirBase });
+  const tokens = {};
+  for (const id of PATIENTS) {
+    tokens[id] = (await obtainUserToken({ issuer: idp.issuer, user: `Patient/${id}`, scope: SCOPE, aud: fhirBase })).access_token;
+  }
+  log(`${PATIENTS.length} patient tokens from the local IdP ${idp.issuer}`);
+
+  // 3. Baselines.
+  const targets = { direct: { origin: upstreamOrigin } };
+  const notes = {};
+  if (WANTED_TARGETS.has('fastify')) {
+    const proxy = await startChild(join(HERE, 'lib/fastify-proxy.js'), { env: { BENCH_UPSTREAM: upstreamOrigin } });
+    children.push(proxy.child);
+    targets.fastify = { origin: `http://127.0.0.1:${proxy.message.port}` };
+  }
+  if (WANTED_TARGETS.has('nginx') && !args['no-nginx']) {
+    const bin = SMOKE ? findNginx() : ensureNginx({ install: true, log });
+    if (bin) {
+      const port = await freePort();
+      const nginx = await startNginx(bin, { dir: join(TMP, 'nginx'), port, upstreamPort, probePath: '/fhir/metadata' });
+      children.push(nginx);
+      targets.nginx = { origin: `http://127.0.0.1:${port}` };
+      notes.nginx = nginxVersion(bin);
+    } else notes.nginx = 'skipped: nginx not installed';
+  } else notes.nginx = 'skipped';
+
+  // 4. The facade, in its own process; start-up = fork to the first 200 from /health/ready.
+  const facadeEnv = {
+    BENCH_DIST: DIST,
+    APP_PROFILE: 'local',
+    PORT: String(facadePort),
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: facadeOrigin,
+    FHIR_BASE_URL: `${upstreamOrigin}/fhir`,
+    AUTH_ISSUERS: JSON.stringify([{ issuer: idp.issuer, audiences: [fhirBase], jwksUri: idp.jwksUri }]),
+    LOG_LEVEL: 'info',
+    AUDIT_STORE_PATH: join(TMP, 'audit', 'audit.sqlite'),
+    NODE_ENV: 'production',
+  };
+  const execArgv = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(HERE, '.tmp', 'prof')] : [];
+  const forkedAt = performance.now();
+  const facadeStarting = startChild(join(HERE, 'lib/facade-child.js'), { env: facadeEnv, execArgv, isReady: (m) => m?.listening });
+  const readyMs = await waitFor200(`${facadeOrigin}/health/ready`, forkedAt);
+  const facade = await facadeStarting;
+  children.push(facade.child);
+  targets.facade = { origin: facadeOrigin };
+  const startup = { readyMs: Math.round(readyMs), listeningUptimeMs: facade.message.uptimeMs, rssAtReadyMb: memoryOf(facade.child.pid)?.rssMb };
+  log(`facade ready in ${startup.readyMs} ms on ${facadeOrigin}`);
+  const rss = sampleRss(facade.child.pid);
+
+  // 5. Workloads.
+  const headers = (id) => ({ authorization: `Bearer ${tokens[id]}`, accept: 'application/fhir+json' });
+  const reqA = (id) => ({ path: `/fhir/Patient/${id}`, headers: headers(id) });
+  const reqB = (id) => ({ path: `/fhir/Observation?patient=${id}&_count=50&_include=Observation:subject`, headers: headers(id) });
+  const reqC = (id) => ({ path: '/bff/portal/me', headers: headers(id) });
+  const portal = await probePortal(facadeOrigin, reqC(PATIENTS[0]), facade.message.portalRoute);
+  if (portal.body !== undefined) upstream.child.send({ cannedPortal: portal.body });
+  const checks = await sanityChecks(facadeOrigin, reqA(PATIENTS[0]), reqB(PATIENTS[0]));
+  const workloads = [
+    { id: 'A', title: 'GET /fhir/Patient/<id>, patient token', requests: [reqA(PATIENTS[0])] },
+    { id: 'B', title: 'GET /fhir/Observation?patient=<id>&_count=50&_include=Observation:subject (50 + 1 entries)', requests: [reqB(PATIENTS[0])] },
+    { id: 'C', title: 'GET /bff/portal/me', requests: [reqC(PATIENTS[0])], skipped: portal.skipped },
+    {
+      id: 'D',
+      title: `mix of ${portal.skipped ? 'A and B' : 'A, B and C'} with ${PATIENTS.length} distinct patient tokens`,
+      requests: PATIENTS.flatMap((id) => [reqA(id), reqB(id), ...(portal.skipped ? [] : [reqC(id)])]),
+    },
+  ].filter((w) => WANTED_WORKLOADS.has(w.id));
+
+  const measured = [];
+  for (const w of workloads) {
+    if (w.skipped) {
+      log(`workload ${w.id} skipped: ${w.skipped}`);
+      measured.push({ id: w.id, title: w.title, skipped: w.skipped });
+      continue;
+    }
+    const byTarget = {};
+    for (const [name, t] of Object.entries(targets)) {
+      const opts = { connections: SETTINGS.connections };
+      await warmUp(t.origin, w.requests, { ...opts, seconds: SETTINGS.warmUpSeconds });
+      const saturation = await saturate(t.origin, w.requests, { ...opts, seconds: SETTINGS.saturationSeconds });
+      const fixedRate = await paced(t.origin, w.requests, { rate: SETTINGS.rate, seconds: SETTINGS.latencySeconds });
+      byTarget[name] = { saturation, fixedRate };
+      log(`${w.id} ${name.padEnd(7)} ${String(saturation.rps).padStart(8)} req/s   @${SETTINGS.rate}/s p50 ${fixedRate.latencyMs.p50} ms p99 ${fixedRate.latencyMs.p99} ms   errors ${saturation.errors + saturation.non2xx + saturation.timeouts + fixedRate.errors + fixedRate.non2xx}`);
+    }
+    measured.push({ id: w.id, title: w.title, requestsPerCycle: w.requests.length, byTarget });
+  }
+  const memory = rss.stop();
+  await idp.close();
+
+  const results = {
+    schema: 1,
+    generatedAt: new Date().toISOString(),
+    mode: SMOKE ? 'smoke' : 'full',
+    durationSeconds: Math.round((performance.now() - started) / 1000),
+    machine: { ...machineBefore, loadAfter: machineInfo().load },
+    settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)' },
+    baselines: { direct: 'the canned upstream itself', fastify: '@fastify/reply-from, no logger', nginx: notes.nginx },
+    upstreamBodyBytes: upstream.message.sizes,
+    facade: { startup, memory, checks },
+    workloads: summarise(measured),
+  };
+  results.targets = evaluate(results);
+  return results;
+}
+
+/** Workload C runs only when the facade has the route (reported by the child) and it answers 200. */
+async function probePortal(origin, req, hasRoute) {
+  if (!hasRoute) return { skipped: 'GET /bff/portal/me does not exist in this build (src/bff/ in progress)' };
+  const res = await fetch(origin + req.path, { headers: req.headers });
+  const body = await res.text();
+  if (res.status !== 200) return { skipped: `GET /bff/portal/me answered ${res.status} with the bench upstream` };
+  return { body };
+}
+
+/** The facade really does its work on these responses: the right resources, SSNs masked. */
+async function sanityChecks(origin, a, b) {
+  const ssn = 'http://hl7.org/fhir/sid/us-ssn';
+  const get = async (r) => {
+    const res = await fetch(origin + r.path, { headers: r.headers });
+    return { status: res.status, body: await res.json() };
+  };
+  const ra = await get(a);
+  const rb = await get(b);
+  const ssnOf = (p) => p?.identifier?.find((i) => i.system === ssn)?.value;
+  const included = rb.body.entry?.find((e) => e.search?.mode === 'include')?.resource;
+  const checks = {
+    patientRead: ra.status === 200 && ra.body.resourceType === 'Patient',
+    patientSsnMasked: typeof ssnOf(ra.body) === 'string' && !/^\d{3}-?\d{2}-?\d{4}$/.test(ssnOf(ra.body)),
+    observationBundleEntries: rb.body.entry?.length ?? 0,
+    includedPatientSsnMasked: included !== undefined && !/^\d{3}-?\d{2}-?\d{4}$/.test(ssnOf(included) ?? '000-00-0000'),
+    fullUrlsRewritten: (rb.body.entry ?? []).every((e) => e.fullUrl?.startsWith(`${origin}/fhir/`)),
+  };
+  if (!checks.patientRead || !checks.patientSsnMasked || checks.observationBundleEntries !== 51 || !checks.includedPatientSsnMasked) {
+    throw new Error(`the facade does not answer the bench workloads as expected: ${JSON.stringify(checks)}`);
+  }
+  return checks;
+}
