@@ -61,6 +61,22 @@ export function authorizeUrl(o: FacadeAuthorizeOptions): { url: URL; verifier: s
 /** Runs the flow up to the code; throws with the failing step's status and body otherwise. */
 export async function authorizeThroughFacade(o: FacadeAuthorizeOptions): Promise<FacadeCode> {
   const { url: start, verifier, state } = authorizeUrl(o);
+  const { callback, pickerChoices } = await signIn(start, o);
+  const error = callback.searchParams.get('error');
+  if (error) throw new FlowError(302, error);
+  if (callback.searchParams.get('state') !== state) throw new FlowError(302, 'state mismatch');
+  return { code: callback.searchParams.get('code')!, verifier, clientId: o.clientId ?? 'smart-app', pickerChoices };
+}
+
+/**
+ * Follows an authorize URL like a browser through the IdP's sign-in (and picker) until the redirect to
+ * `redirectPrefix`; returns that redirect URL.
+ */
+export async function signIn(
+  start: URL,
+  o: { user: string; patient?: string; usePicker?: boolean },
+  redirectPrefix = REDIRECT_URI,
+): Promise<{ callback: URL; pickerChoices?: string[] }> {
   const jar = new CookieJar();
   let url = start;
   let init: RequestInit = { method: 'GET' };
@@ -73,12 +89,7 @@ export async function authorizeThroughFacade(o: FacadeAuthorizeOptions): Promise
     if (res.status >= 300 && res.status < 400 && location) {
       await res.body?.cancel();
       const next = new URL(location, url);
-      if (next.href.startsWith(REDIRECT_URI)) {
-        const error = next.searchParams.get('error');
-        if (error) throw new FlowError(302, error);
-        if (next.searchParams.get('state') !== state) throw new FlowError(302, 'state mismatch');
-        return { code: next.searchParams.get('code')!, verifier, clientId: o.clientId ?? 'smart-app', pickerChoices };
-      }
+      if (next.href.startsWith(redirectPrefix)) return { callback: next, pickerChoices };
       url = next;
       init = { method: 'GET' };
       continue;
