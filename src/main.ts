@@ -44,11 +44,18 @@ function printLocalBanner(config: AppConfig, stack: LocalStack): void {
     `  health               ${config.publicBaseUrl}/health/ready`,
     '',
     'Try it (in another terminal):',
-    `  TOKEN=$(npm run --silent token -- --user Patient/pat-001 --scope "openid fhirUser launch/patient patient/*.rs")`,
+    `  TOKEN=$(npm run --silent token -- --user Patient/pat-001 --scope "openid fhirUser launch/patient patient/*.rs"${tokenTarget(config, stack)})`,
     `  curl -s -H "Authorization: Bearer $TOKEN" ${config.fhirBase}/Patient/pat-001`,
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** `--idp`/`--aud` for the token command, when they differ from its defaults. */
+function tokenTarget(config: AppConfig, stack: LocalStack): string {
+  const idp = stack.idpIssuer === 'http://127.0.0.1:8082' ? '' : ` --idp ${stack.idpIssuer}`;
+  const aud = config.fhirBase === 'http://127.0.0.1:8080/fhir' ? '' : ` --aud ${config.fhirBase}`;
+  return idp + aud;
 }
 
 await main();

@@ -1,7 +1,6 @@
 /**
  * Transport-level checks that run before routing, for every request:
- * request id, gateway secret, content negotiation (JSON only), body parsers, and the error handler
- * for errors Fastify raises before Nest sees the request (body too large, bad JSON, wrong media type).
+ * request id, gateway secret, content negotiation (JSON only), body parsers, the request log line.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -10,9 +9,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { AppConfig } from '../config/index.js';
 import { pathOnly } from '../logging/pino-options.js';
 import type { FacadeMetrics } from '../telemetry/facade-metrics.js';
-import { toOutcomeError } from '../fhir/error-translation.js';
 import { acceptsJson, formatIsJson } from '../fhir/fhir-media.js';
-import { sendOutcome } from '../fhir/operation-outcome.filter.js';
 import { forbidden, notAcceptable } from '../fhir/outcomes.js';
 
 const REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,128}$/;
@@ -57,5 +54,6 @@ export function registerHooks(fastify: FastifyInstance, config: AppConfig, logge
     });
   });
 
-  fastify.setErrorHandler((error, _request, reply) => sendOutcome(reply, toOutcomeError(error).error));
+  // Errors Fastify raises before routing (body limit, media type, bad JSON) reach Nest's error handler,
+  // which hands them to OperationOutcomeFilter: one place writes every error.
 }
