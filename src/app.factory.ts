@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module.js';
+import { serveApiDocs } from './bff/api-docs.js';
 import { AuditService, registerAuditHook } from './audit/index.js';
 import { FacadeMetrics } from './telemetry/index.js';
 import type { FhirBackend } from './backends/index.js';
@@ -33,6 +34,8 @@ export async function createApp(config: AppConfig, backend: FhirBackend, options
       logger.error({ msg: 'audit trail unavailable', reason, failMode: config.audit.failMode });
     },
   });
+  // OpenAPI document and Swagger UI at /docs: local profile only (APIM serves the exported one in Azure).
+  if (config.profile === 'local') serveApiDocs(app);
   app.enableShutdownHooks();
   return app;
 }

@@ -16,6 +16,7 @@ import { OperationOutcomeFilter } from './fhir/operation-outcome.filter.js';
 import { HealthController } from './health/health.controller.js';
 import { LaunchModule } from './launch/index.js';
 import { pinoOptions } from './logging/pino-options.js';
+import { DemoAppModule } from './sandbox/demo-app.controller.js';
 import { TelemetryModule } from './telemetry/index.js';
 
 export interface AppOptions {
@@ -52,6 +53,8 @@ export class AppModule {
         FhirModule,
         LaunchModule,
         BffModule,
+        // The demo SMART app: local profile only.
+        ...(config.profile === 'local' ? [DemoAppModule] : []),
       ],
       controllers: [HealthController],
       providers: [
