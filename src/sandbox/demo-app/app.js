@@ -17,7 +17,8 @@
       $('patient-id').textContent = patient.id;
       $('patient-birth').textContent = patient.birthDate || '';
       $('patient-gender').textContent = patient.gender || '';
-      $('patient-ssn').textContent = ident('http://hl7.org/fhir/sid/us-ssn');
+      // The facade masks the SSN (or removes it for third-party apps): show what arrived, never more.
+      $('patient-ssn').textContent = ident('http://hl7.org/fhir/sid/us-ssn') || 'withheld';
       const mrn = (patient.identifier || []).find((i) => i.type && i.type.coding && i.type.coding.some((c) => c.code === 'MR'));
       $('patient-mrn').textContent = (mrn && mrn.value) || '';
       $('encounter-id').textContent = client.encounter.id || '-';
