@@ -2,6 +2,8 @@
  * What the facade needs from any FHIR server it fronts (AHDS, an EMR, the local sandbox).
  * Backends only move bytes and report status: they never authorize or mask.
  */
+import type { OperationOutcome } from '@medplum/fhirtypes';
+
 export type BackendMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface BackendRequest {
@@ -13,6 +15,8 @@ export interface BackendRequest {
   readonly body?: unknown;
   /** Only the FHIR headers that matter upstream; never the caller's Authorization. */
   readonly headers?: Readonly<Partial<Record<'if-match' | 'if-none-match' | 'if-none-exist' | 'prefer' | 'content-type' | 'x-request-id', string>>>;
+  /** Cancels the call (set by the resilience layer's deadline). */
+  readonly signal?: AbortSignal;
 }
 
 export interface BackendResponse {
@@ -20,6 +24,12 @@ export interface BackendResponse {
   /** Parsed JSON body, undefined when empty. */
   readonly body: unknown;
   readonly headers: Readonly<Partial<Record<'location' | 'content-location' | 'etag' | 'last-modified', string>>>;
+  /**
+   * Issues the facade itself raises about this response (a merged search missing one backend's results).
+   * Fixed phrases only, built by `src/fhir/outcomes.ts`: added to a searchset as `search.mode = outcome`
+   * entries after the visibility filter, which drops upstream outcomes (they may quote PHI).
+   */
+  readonly outcomes?: readonly OperationOutcome[];
 }
 
 export interface FhirBackend {

@@ -4,6 +4,7 @@
  * This folder is the only place that reads `process.env`.
  */
 import { DEFAULT_AUTHORIZATION_CONFIG, type AuthorizationConfig } from '../smart/authorization.types.js';
+import { parseBackendsConfig, parseSecretsConfig, type BackendsConfig, type SecretsConfig } from './backends-config.js';
 
 export type Profile = 'local' | 'azure';
 export type AuditFailMode = 'closed' | 'open';
@@ -56,6 +57,10 @@ export interface AppConfig {
   /** Masking policy file; the versioned default in src/masking/policies when unset. */
   readonly maskingPolicyPath?: string;
   readonly keyVaultUrl?: string;
+  /** EMRs, routing, resilience (see backends-config.ts). */
+  readonly backends: BackendsConfig;
+  /** Where secrets come from locally and how often they are refreshed (see backends-config.ts). */
+  readonly secrets: SecretsConfig;
   readonly redisUrl?: string;
   readonly appInsightsConnectionString?: string;
   /** SMART apps the provider dashboard may launch (EHR launch), from `SMART_APPS`. */
@@ -146,8 +151,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const providerAccess = env.PROVIDER_ACCESS_POLICY ?? 'care-team';
   if (providerAccess !== 'care-team' && providerAccess !== 'organization') bad('PROVIDER_ACCESS_POLICY', "must be 'care-team' or 'organization'");
   const maskingHashKey = optional('MASKING_HASH_KEY') ?? (profile === 'local' ? 'local-sandbox-masking-key-not-a-secret' : undefined);
-  if (maskingHashKey === undefined) bad('MASKING_HASH_KEY', 'is required in the azure profile');
-  else if (maskingHashKey.length < 16) bad('MASKING_HASH_KEY', 'must be at least 16 characters');
+  // In azure the key may come from Key Vault (secret `masking-hash-key`) instead.
+  if (maskingHashKey === undefined && !env.KEY_VAULT_URL) bad('MASKING_HASH_KEY', 'is required in the azure profile (or KEY_VAULT_URL)');
+  else if (maskingHashKey !== undefined && maskingHashKey.length < 16) bad('MASKING_HASH_KEY', 'must be at least 16 characters');
 
   const config: AppConfig = {
     profile,
@@ -177,6 +183,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     maskingHashKey: maskingHashKey ?? '',
     maskingPolicyPath: optional('MASKING_POLICY_PATH'),
     keyVaultUrl: url('KEY_VAULT_URL', false),
+    backends: parseBackendsConfig(env, url, bad),
+    secrets: parseSecretsConfig(env, bad),
     redisUrl: optional('REDIS_URL'),
     appInsightsConnectionString: optional('APPLICATIONINSIGHTS_CONNECTION_STRING'),
     smartApps: parseSmartApps(env.SMART_APPS, profile, publicBaseUrl, bad),

@@ -27,7 +27,7 @@ import {
 import type { AccessRecord } from './access-record.js';
 import { BreakGlassGrants } from './break-glass.grants.js';
 import { FhirService, type ForwardOptions } from './fhir.service.js';
-import type { FhirResult } from './fhir-result.js';
+import { addOutcomeEntries, type FhirResult } from './fhir-result.js';
 import { forbidden, notFound } from './outcomes.js';
 import { FhirProviderAccessChecker } from './provider-access.checker.js';
 import { WritePreparation, type WriteState } from './write-preparation.js';
@@ -88,6 +88,7 @@ export class FhirAccessService {
       result.body = masked.body;
       if (masked.fullSsnDisclosed) record.fullSsnDisclosed = true;
     }
+    addOutcomeEntries(result);
     return result;
   }
 

@@ -44,7 +44,7 @@ export class FhirService {
     }
     if (response.headers.etag) headers.etag = response.headers.etag;
     if (response.headers['last-modified']) headers['last-modified'] = response.headers['last-modified'];
-    return { status: response.status, body, headers };
+    return { status: response.status, body, headers, ...(response.outcomes ? { outcomes: response.outcomes } : {}) };
   }
 
   private toBackendRequest(i: FhirInteraction, options: ForwardOptions): BackendRequest {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import { createFhirBackend } from '../../src/backends/index.js';
+import { bindSecretsProvider, localSecretsProvider, type LocalSecretsProvider } from '../../src/secrets/index.js';
+import { startEmrSandboxes, type EmrSandboxes } from '../../src/sandbox/emr-sandbox.stack.js';
 import { loadConfig, type AppConfig } from '../../src/config/index.js';
 import { startFhirSandbox } from '../../src/sandbox/fhir-sandbox.server.js';
 import { createPatientPicker } from '../../src/launch/index.js';
@@ -25,6 +27,10 @@ export interface TestStack {
   readonly idp: Awaited<ReturnType<typeof startLocalIdp>>;
   readonly testIssuer: TestIssuer;
   readonly app: NestFastifyApplication;
+  /** The local EMR sandboxes, with `emr: true`. */
+  readonly emr?: EmrSandboxes;
+  /** The secrets the facade reads (EMR keys, masking key); tests rotate them here. */
+  readonly secrets: LocalSecretsProvider;
   /** An access token for a demo user through the real auth-code + PKCE flow (cached per arguments). */
   token(user: string, scope: string, patient?: string, clientId?: string): Promise<string>;
   /** A backend-service token (system scopes) from the test issuer: the suites' oracle for what is stored. */
@@ -39,6 +45,8 @@ export interface TestStackOptions {
   readonly env?: Record<string, string>;
   /** Use this upstream instead of starting the sandbox. */
   readonly upstreamBaseUrl?: string;
+  /** Also start the Epic-like and Cerner-like EMR sandboxes and route to them (see emr-sandbox.stack.ts). */
+  readonly emr?: boolean | { readonly defaultCount?: number };
   /** Collect the app's JSON log lines here (LOG_LEVEL defaults to silent otherwise). */
   readonly logLines?: string[];
   /** Limit practitioners' standalone-launch patient choice at the IdP to the provider access policy (picker page). */
@@ -60,7 +68,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.patientPicker ? { patientPicker: (practitioner: string) => picker!(practitioner) } : {}),
   });
   const testIssuer = await startTestIssuer();
+  const emr = options.emr ? await startEmrSandboxes(typeof options.emr === 'object' ? options.emr : {}) : undefined;
   const config = loadConfig({
+    ...emr?.env,
     APP_PROFILE: 'local',
     PORT: String(port),
     PUBLIC_BASE_URL: publicBaseUrl,
@@ -74,6 +84,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     AUDIT_STORE_PATH: join(mkdtempSync(join(tmpdir(), 'facade-audit-')), 'audit.sqlite'),
     ...options.env,
   });
+  const secrets = localSecretsProvider(config);
+  for (const [name, value] of Object.entries(emr?.secrets ?? {})) secrets.set(name, value);
+  bindSecretsProvider(config, secrets);
   const logDestination = options.logLines ? { write: (line: string) => void options.logLines!.push(line) } : undefined;
   picker = createPatientPicker(createFhirBackend(config, upstreamBaseUrl), config.authorization.providerAccess);
   const app = await createApp(config, createFhirBackend(config, upstreamBaseUrl), { logDestination });
@@ -88,6 +101,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     idp,
     testIssuer,
     app,
+    emr,
+    secrets,
     token(user, scope, patient, clientId) {
       const key = JSON.stringify([user, scope, patient, clientId]);
       let token = tokens.get(key);
@@ -119,6 +134,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await testIssuer.close();
       await idp.close();
       await sandbox?.close();
+      await emr?.close();
     },
   };
   return stack;

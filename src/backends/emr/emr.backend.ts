@@ -1,0 +1,51 @@
+/**
+ * The FhirBackend of an EMR: fhir-kit-client with a SMART Backend Services credential. On a 401 from the EMR
+ * (token revoked or expired early) it gets one fresh token and retries once. An EMR's 401/403 never reaches
+ * the caller as such (it is about the facade's credentials, not the caller's): it becomes a 502.
+ *
+ * @see https://hl7.org/fhir/smart-app-launch/backend-services.html
+ */
+import { badGateway, OperationOutcomeError } from '../../fhir/outcomes.js';
+import type { BackendRequest, BackendResponse, FhirBackend } from '../fhir-backend.js';
+import { FhirKitBackend } from '../fhir-kit.backend.js';
+import type { SmartBackendCredential } from './smart-backend.credential.js';
+
+export class EmrBackend implements FhirBackend {
+  private readonly client: FhirKitBackend;
+
+  constructor(
+    readonly name: string,
+    readonly baseUrl: string,
+    private readonly credential: SmartBackendCredential,
+    scope: string,
+    timeoutMs: number,
+  ) {
+    this.client = new FhirKitBackend(name, baseUrl, credential, scope, timeoutMs);
+  }
+
+  async request(req: BackendRequest): Promise<BackendResponse> {
+    try {
+      return await this.client.request(req);
+    } catch (err) {
+      if (!isStatus(err, 401)) throw this.hideAuthErrors(err);
+      this.credential.invalidate();
+      try {
+        return await this.client.request(req);
+      } catch (again) {
+        throw this.hideAuthErrors(again);
+      }
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    return this.client.ping();
+  }
+
+  private hideAuthErrors(err: unknown): unknown {
+    return isStatus(err, 401) || isStatus(err, 403) ? badGateway() : err;
+  }
+}
+
+function isStatus(err: unknown, status: number): boolean {
+  return err instanceof OperationOutcomeError && err.status === status;
+}
