@@ -46,12 +46,19 @@ export class EmrAdapter {
   /** Applies the EMR's search rules to an already translated query. */
   adaptSearch(resourceType: string, params: URLSearchParams): URLSearchParams | SearchSkip {
     if (!this.supports(resourceType)) return { skip: 'not-supported' };
-    if (this.quirks.patientRequiredFor.has(resourceType) && !['patient', 'subject', 'subject:Patient', '_id'].some((p) => params.has(p))) {
-      return { skip: 'patient-required' };
-    }
+    if (this.quirks.patientRequiredFor.has(resourceType) && !namesPatient(params)) return { skip: 'patient-required' };
     const out = new URLSearchParams(params);
     const count = Number.parseInt(out.get('_count') ?? '', 10);
     if (Number.isFinite(count) && count > this.quirks.maxCount) out.set('_count', String(this.quirks.maxCount));
     return out;
   }
+}
+
+/** A patient parameter (`patient=`, `_id=`) or a `Patient/<id>` value (`subject=`, `actor=`). */
+function namesPatient(params: URLSearchParams): boolean {
+  for (const [key, value] of params) {
+    const code = key.split(':')[0];
+    if (code === 'patient' || code === '_id' || key.endsWith(':Patient') || /(^|,)Patient\/[^,]+/.test(value)) return true;
+  }
+  return false;
 }
