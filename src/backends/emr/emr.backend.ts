@@ -1,7 +1,8 @@
 /**
  * The FhirBackend of an EMR: fhir-kit-client with a SMART Backend Services credential. On a 401 from the EMR
  * (token revoked or expired early) it gets one fresh token and retries once. An EMR's 401/403 never reaches
- * the caller as such (it is about the facade's credentials, not the caller's): it becomes a 502.
+ * the caller as such (it is about the facade's credentials, not the caller's), nor its 5xx: they become 502
+ * (503 and 504 keep their meaning).
  *
  * @see https://hl7.org/fhir/smart-app-launch/backend-services.html
  */
@@ -42,7 +43,9 @@ export class EmrBackend implements FhirBackend {
   }
 
   private hideAuthErrors(err: unknown): unknown {
-    return isStatus(err, 401) || isStatus(err, 403) ? badGateway() : err;
+    if (!(err instanceof OperationOutcomeError)) return err;
+    const { status } = err;
+    return status === 401 || status === 403 || (status >= 500 && status !== 503 && status !== 504) ? badGateway() : err;
   }
 }
 
