@@ -86,7 +86,13 @@ export class ResilientBackend implements FhirBackend {
   async request(req: BackendRequest): Promise<BackendResponse> {
     const policy = req.method === 'GET' ? this.readPolicy : this.writePolicy;
     try {
-      return await policy.execute(({ signal }) => this.inner.request({ ...req, signal: req.signal ? AbortSignal.any([req.signal, signal]) : signal }));
+      return await policy.execute(async ({ signal }) => {
+        try {
+          return await this.inner.request({ ...req, signal: req.signal ? AbortSignal.any([req.signal, signal]) : signal });
+        } catch (err) {
+          throw signal.aborted && !(err instanceof OperationOutcomeError) ? new TaskCancelledError() : err; // our deadline, not the backend
+        }
+      });
     } catch (err) {
       throw this.translate(err);
     }
