@@ -41,6 +41,7 @@ function printLocalBanner(config: AppConfig, stack: LocalStack): void {
     `  facade FHIR base     ${config.fhirBase}`,
     `  upstream FHIR        ${stack.upstreamBaseUrl}${stack.sandboxStarted ? '  (sandbox, synthetic data)' : ''}`,
     `  identity provider    ${stack.idpIssuer}`,
+    ...(stack.emrSandboxes ? [`  EMR sandboxes        Epic-like ${stack.emrSandboxes.epic}, Cerner-like ${stack.emrSandboxes.cerner}`] : []),
     `  health               ${config.publicBaseUrl}/health/ready`,
     '',
     'Try it (in another terminal):',

@@ -70,7 +70,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 type Bad = (name: string, why: string) => void;
 
 const SANDBOX_MRN_SYSTEM = 'urn:oid:2.16.840.1.113883.19.5.99999.1';
-const DEFAULT_SCOPE = 'system/Patient.rs system/Appointment.rs system/Slot.rs system/Schedule.rs system/MedicationRequest.rs';
+export const DEFAULT_EMR_SCOPE = 'system/Patient.rs system/Appointment.rs system/Slot.rs system/Schedule.rs system/MedicationRequest.rs';
 const READ_INTERACTIONS = ['read', 'vread', 'search-type'];
 
 /** Secret names (Key Vault names: letters, digits, dashes). */
@@ -92,7 +92,7 @@ export function parseBackendsConfig(env: Env, url: (name: string, required: bool
     const tokenUrl = url(`${prefix}_TOKEN_URL`, true);
     const mrnSystem = env[`${prefix}_MRN_SYSTEM`];
     if (!mrnSystem) bad(`${prefix}_MRN_SYSTEM`, `is required with ${prefix}_FHIR_BASE_URL`);
-    if (tokenUrl && mrnSystem) emrs.push({ name, fhirBaseUrl, tokenUrl, mrnSystem, scope: env[`${prefix}_SCOPE`] || DEFAULT_SCOPE });
+    if (tokenUrl && mrnSystem) emrs.push({ name, fhirBaseUrl, tokenUrl, mrnSystem, scope: env[`${prefix}_SCOPE`] || DEFAULT_EMR_SCOPE });
   }
   const known = new Set([PRIMARY_BACKEND, ...emrs.map((e) => e.name)]);
   const routes = parseRoutes(env.FHIR_ROUTES, known, bad) ?? defaultRoutes(emrs);
