@@ -28,7 +28,7 @@ import type { AccessRecord } from './access-record.js';
 import { BreakGlassGrants } from './break-glass.grants.js';
 import { FhirService, type ForwardOptions } from './fhir.service.js';
 import { addOutcomeEntries, type FhirResult } from './fhir-result.js';
-import { forbidden, notFound } from './outcomes.js';
+import { forbidden, notFound, OperationOutcomeError } from './outcomes.js';
 import { FhirProviderAccessChecker } from './provider-access.checker.js';
 import { WritePreparation, type WriteState } from './write-preparation.js';
 
@@ -70,7 +70,7 @@ export class FhirAccessService {
 
     const body = this.unmaskWrite(interaction, prepared, principal);
     const outgoing: FhirInteraction = { ...interaction, body, params: decision.narrowing?.params ?? interaction.params };
-    const result = batch ? await this.forwardBatch(outgoing, decision, ctx) : await this.fhir.execute(outgoing, ctx.forward);
+    const result = await this.maskingErrors(principal, () => (batch ? this.forwardBatch(outgoing, decision, ctx) : this.fhir.execute(outgoing, ctx.forward)));
 
     if (result.body !== undefined) result.body = await this.outbound(result.body as Resource, principal, decision, interaction);
     if (result.body === null) {
@@ -90,6 +90,16 @@ export class FhirAccessService {
     }
     addOutcomeEntries(result);
     return result;
+  }
+
+  /** An upstream OperationOutcome can echo the request (identifiers, names): it is masked like any body. */
+  private async maskingErrors<T>(principal: Principal, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof OperationOutcomeError) this.masker.mask(err.outcome, principal);
+      throw err;
+    }
   }
 
   /** Writes never store a mask: masked values are put back from the stored version, or the write is refused. */
