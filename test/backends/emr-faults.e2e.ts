@@ -11,14 +11,14 @@ import { generateEmrClientKey } from '../../src/sandbox/emr-sandbox.keys.js';
 import { EMR_CLIENT_IDS } from '../../src/sandbox/emr-sandbox.stack.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
 
-const FAST = { UPSTREAM_TIMEOUT_MS: '300', UPSTREAM_DEADLINE_MS: '1500', UPSTREAM_RETRIES: '2', UPSTREAM_RETRY_BASE_DELAY_MS: '10' };
+const FAST = { UPSTREAM_TIMEOUT_MS: '1000', UPSTREAM_DEADLINE_MS: '3000', UPSTREAM_RETRIES: '2', UPSTREAM_RETRY_BASE_DELAY_MS: '10' };
 const EPIC_READ = 'Appointment/epic.epic-appt-0001-1';
 const MERGED = 'MedicationRequest?patient=pat-001';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function client(stack: TestStack, token: string) {
   return async (path: string) => {
-    const res = await stack.fetch(path, { token, signal: AbortSignal.timeout(8000) });
+    const res = await stack.fetch(path, { token, signal: AbortSignal.timeout(10_000) });
     return { status: res.status, headers: res.headers, body: (await res.json()) as Bundle & Pick<OperationOutcome, 'issue'> };
   };
 }
@@ -36,7 +36,7 @@ describe('an EMR that is slow, fails or resets (partial results)', () => {
   afterAll(() => stack?.close());
 
   it('a slow EMR: its own read times out with 504, a merged search answers with the others and an outcome', async () => {
-    stack.emr!.epic.faults.set({ kind: 'slow', delayMs: 5000 });
+    stack.emr!.epic.faults.set({ kind: 'slow', delayMs: 6000 });
     try {
       const read = await call(EPIC_READ);
       expect(read.status).toBe(504);

@@ -32,6 +32,8 @@ async function allPages(query: string): Promise<Bundle[]> {
   let url: string | undefined = query;
   while (url && pages.length < 50) {
     const page = await search(url);
+    const count = Number(new URLSearchParams(url.split('?')[1]).get('_count'));
+    if (count > 0) expect(matches(page).length).toBeLessThanOrEqual(count);
     pages.push(page);
     const next = page.link?.find((l) => l.relation === 'next')?.url;
     if (next) expect(next.startsWith(`${stack.fhirBase}/`)).toBe(true);
@@ -76,6 +78,13 @@ describe('merged searches across AHDS, Epic and Oracle Health', () => {
     const shared = found.filter((r) => JSON.stringify(r).includes('RX-epic-MRN-0001'));
     expect(shared).toHaveLength(1);
     expect(source(shared[0]!)).toBe('epic');
+  });
+
+  it('paging with _count=2 visits every merged result exactly once, never more than _count per page', async () => {
+    const all = matches(await search('MedicationRequest?patient=pat-001&_count=100')).map((r) => r.id).sort();
+    const pages = await allPages('MedicationRequest?patient=pat-001&_count=2');
+    expect(pages.flatMap(matches).map((r) => r.id).sort()).toEqual(all);
+    expect(pages.slice(0, -1).every((p) => matches(p).length === 2)).toBe(true);
   });
 
   it('paging with _count=1 visits every merged result exactly once, through facade cursors', async () => {

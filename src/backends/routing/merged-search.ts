@@ -9,6 +9,7 @@
  * @see https://hl7.org/fhir/R4/http.html#paging
  * @see https://hl7.org/fhir/R4/bundle-definitions.html#Bundle.entry.search.mode
  */
+import { createHash } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { badGateway, OperationOutcomeError, outcome } from '../../fhir/outcomes.js';
 import type { EmrAdapter } from '../emr/emr-adapter.js';
@@ -16,7 +17,7 @@ import type { PatientCrosswalk } from '../emr/patient-crosswalk.js';
 import type { BackendRequest, BackendResponse, FhirBackend } from '../fhir-backend.js';
 import type { EmrResultTranslator } from './emr-result.translator.js';
 import { toEmrQuery } from './emr-query.translator.js';
-import { cursorBinding, type SearchCursorCodec } from './search-cursor.js';
+import { cursorBinding, type CursorPage, type SearchCursorCodec } from './search-cursor.js';
 import { tagSource } from './source-tag.js';
 
 export interface SearchSource {
@@ -26,12 +27,16 @@ export interface SearchSource {
 }
 
 interface Page {
-  readonly entries: BundleEntry[];
+  readonly matches: BundleEntry[];
+  readonly includes: BundleEntry[];
   readonly next?: string;
   readonly total?: number;
 }
 
-type Outcome = { page: Page } | { skipped: string } | { failed: unknown };
+/** Identifiers remembered across pages for de-duplication (bounds the cursor's size). */
+const MAX_SEEN = 200;
+
+type Outcome = { page: Page; at: CursorPage } | { skipped: string } | { failed: unknown };
 
 export class MergedSearch {
   constructor(
@@ -40,6 +45,11 @@ export class MergedSearch {
     private readonly failureMode: 'partial' | 'fail',
   ) {}
 
+  /**
+   * One page of the merged search. With `_count`, the page holds at most that many matches, taken in turn
+   * from each backend; a backend whose page was not used up continues from the same page (skipping what was
+   * shown) on the next one, so every result is shown exactly once.
+   */
   async run(resourceType: string, params: URLSearchParams, sources: readonly SearchSource[], headers?: BackendRequest['headers']): Promise<BackendResponse> {
     const cursor = params.get('_cursor');
     const query = new URLSearchParams([...params].filter(([k]) => k !== '_cursor'));
@@ -49,9 +59,9 @@ export class MergedSearch {
     const results = await Promise.all(
       asked.map(async (source): Promise<Outcome> => {
         try {
-          const request = state ? fromRelative(state.pages[source.name]!) : await this.firstRequest(resourceType, query, source);
-          if ('skip' in request) return { skipped: request.skip };
-          return { page: await this.fetchPage(source, { ...request, headers }) };
+          const at = state ? state.pages[source.name]! : await this.firstPage(resourceType, query, source);
+          if ('skipped' in at) return at;
+          return { page: await this.fetchPage(source, { ...fromRelative(at.page), headers }), at };
         } catch (failed) {
           return { failed };
         }
@@ -59,7 +69,7 @@ export class MergedSearch {
     );
 
     const failures = results.flatMap((r, i) => ('failed' in r ? [{ source: asked[i]!, error: r.failed }] : []));
-    const pages = results.flatMap((r, i) => ('page' in r ? [{ source: asked[i]!, page: r.page }] : []));
+    const pages = results.flatMap((r, i) => ('page' in r ? [{ source: asked[i]!, page: r.page, at: r.at }] : []));
     if (failures.length && (this.failureMode === 'fail' || pages.length === 0)) throw asOutcomeError(failures[0]!.error);
 
     const outcomes: OperationOutcome[] = failures.map(({ source, error }) =>
@@ -71,18 +81,40 @@ export class MergedSearch {
       }
     });
 
+    const count = Number.parseInt(query.get('_count') ?? '', 10);
+    const limit = Number.isInteger(count) && count > 0 ? count : Number.POSITIVE_INFINITY;
+    const available = pages.map(({ page, at }) => page.matches.slice(at.skip));
+    const taken = available.map(() => 0);
+    const shown: BundleEntry[] = [];
+    for (let progress = true; progress && shown.length < limit; ) {
+      progress = false;
+      available.forEach((list, i) => {
+        if (shown.length < limit && taken[i]! < list.length) {
+          shown.push(list[taken[i]!]!);
+          taken[i]! += 1;
+          progress = true;
+        }
+      });
+    }
+    const seen = new Set(state?.seen ?? []);
+    const includes = pages.flatMap(({ page, at }, i) => (at.skip === 0 && taken[i]! > 0 ? page.includes : []));
+    const next: Record<string, CursorPage> = {};
+    pages.forEach(({ source, page, at }, i) => {
+      if (taken[i]! < available[i]!.length) next[source.name] = { page: at.page, skip: at.skip + taken[i]! };
+      else if (page.next) next[source.name] = { page: page.next, skip: 0 };
+    });
+
     const bundle: Bundle = {
       resourceType: 'Bundle',
       type: 'searchset',
       link: [{ relation: 'self', url: `${this.baseUrl}/${resourceType}?${params.toString()}` }],
-      entry: dedupe(pages.flatMap(({ page }) => page.entries)).map((e) => ({ ...e, fullUrl: `${this.baseUrl}/${e.resource!.resourceType}/${e.resource!.id}` })),
+      entry: [...dedupe(shown, seen), ...includes].map((e) => ({ ...e, fullUrl: `${this.baseUrl}/${e.resource!.resourceType}/${e.resource!.id}` })),
     };
     if (!state && !failures.length && pages.length === asked.length && pages.every(({ page }) => page.total !== undefined)) {
       bundle.total = pages.reduce((sum, { page }) => sum + page.total!, 0);
     }
-    const next = Object.fromEntries(pages.filter(({ page }) => page.next).map(({ source, page }) => [source.name, page.next!]));
     if (Object.keys(next).length) {
-      const sealed = await this.cursors.seal({ pages: next }, binding);
+      const sealed = await this.cursors.seal({ pages: next, seen: [...seen].slice(-MAX_SEEN) }, binding);
       const nextQuery = new URLSearchParams(query);
       nextQuery.set('_cursor', sealed);
       (bundle.link as BundleLink[]).push({ relation: 'next', url: `${this.baseUrl}/${resourceType}?${nextQuery.toString()}` });
@@ -91,11 +123,13 @@ export class MergedSearch {
     return { status: 200, body: bundle, headers: {}, ...(outcomes.length ? { outcomes } : {}) };
   }
 
-  private async firstRequest(resourceType: string, query: URLSearchParams, source: SearchSource): Promise<BackendRequest | { skip: string }> {
-    if (!source.emr) return { method: 'GET', path: resourceType, query: query.toString() };
+  /** The backend's first page (an EMR's in its own terms), or why it has nothing to add. */
+  private async firstPage(resourceType: string, query: URLSearchParams, source: SearchSource): Promise<CursorPage | { skipped: string }> {
+    const at = (q: URLSearchParams) => ({ page: `${resourceType}?${q.toString()}`, skip: 0 });
+    if (!source.emr) return at(query);
     const translated = await toEmrQuery(resourceType, query, source.name, source.emr.crosswalk);
     const adapted = 'skip' in translated ? translated : source.emr.adapter.adaptSearch(resourceType, translated);
-    return 'skip' in adapted ? adapted : { method: 'GET', path: resourceType, query: adapted.toString() };
+    return 'skip' in adapted ? { skipped: adapted.skip } : at(adapted);
   }
 
   private async fetchPage(source: SearchSource, request: BackendRequest): Promise<Page> {
@@ -116,17 +150,27 @@ export class MergedSearch {
     }
     const nextUrl = bundle.link?.find((l) => l.relation === 'next')?.url;
     const next = nextUrl ? relativeTo(source.backend.baseUrl, nextUrl) : undefined;
-    return { entries: shown, ...(next ? { next } : {}), ...(bundle.total !== undefined ? { total: bundle.total } : {}) };
+    const isInclude = (e: BundleEntry) => e.search?.mode === 'include';
+    return {
+      matches: shown.filter((e) => !isInclude(e)),
+      includes: shown.filter(isInclude),
+      ...(next ? { next } : {}),
+      ...(bundle.total !== undefined ? { total: bundle.total } : {}),
+    };
   }
 }
 
-/** Entries sharing a business identifier with an earlier entry of the same type are dropped. */
-function dedupe(entries: readonly BundleEntry[]): BundleEntry[] {
-  const seen = new Set<string>();
+/**
+ * Matches sharing a business identifier with one shown earlier (on this page, or on an earlier one: `seen`
+ * holds short hashes of the last MAX_SEEN identifiers shown, carried in the cursor) are dropped. `seen` is updated.
+ */
+function dedupe(entries: readonly BundleEntry[], seen: Set<string>): BundleEntry[] {
   const out: BundleEntry[] = [];
   for (const e of entries) {
     const r = e.resource as Resource & { identifier?: { system?: string; value?: string }[] };
-    const keys = (r.identifier ?? []).filter((i) => i.system && i.value).map((i) => `${r.resourceType}|${i.system}|${i.value}`);
+    const keys = (r.identifier ?? [])
+      .filter((i) => i.system && i.value)
+      .map((i) => createHash('sha256').update(`${r.resourceType}|${i.system}|${i.value}`).digest('base64url').slice(0, 12));
     if (keys.some((k) => seen.has(k))) continue;
     for (const k of keys) seen.add(k);
     out.push(e);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cursorBinding, SearchCursorCodec } from './search-cursor.js';
 
-const state = { pages: { ahds: 'MedicationRequest?patient=pat-001&_offset=20', epic: 'MedicationRequest?patient=eABC&session=1' } };
+const state = { pages: { ahds: { page: 'MedicationRequest?patient=pat-001&_offset=20', skip: 0 }, epic: { page: 'MedicationRequest?patient=eABC&session=1', skip: 3 } }, seen: ['abc12345'] };
 const binding = cursorBinding('MedicationRequest', new URLSearchParams('patient=pat-001&_count=20'));
 
 describe('SearchCursorCodec', () => {

@@ -11,9 +11,17 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { badRequest } from '../../fhir/outcomes.js';
 
+/** Where one backend's results continue: a page (relative to its base) and how many of its matches were shown. */
+export interface CursorPage {
+  readonly page: string;
+  readonly skip: number;
+}
+
 export interface CursorState {
-  /** Backend name -> its next page, relative to its base (`MedicationRequest?patient=x&_offset=20`). */
-  readonly pages: Readonly<Record<string, string>>;
+  /** Backend name -> where it continues (`{ page: 'MedicationRequest?patient=x&_offset=20', skip: 0 }`). */
+  readonly pages: Readonly<Record<string, CursorPage>>;
+  /** Short hashes of the business identifiers already shown (bounded), for de-duplication across pages. */
+  readonly seen?: readonly string[];
 }
 
 const VERSION = 'c1';
@@ -32,7 +40,7 @@ export class SearchCursorCodec {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', await this.key(), iv);
     cipher.setAAD(Buffer.from(binding));
-    const plain = Buffer.from(JSON.stringify({ exp: this.now() + this.ttlMs, pages: state.pages }));
+    const plain = Buffer.from(JSON.stringify({ exp: this.now() + this.ttlMs, pages: state.pages, seen: state.seen ?? [] }));
     const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
     return `${VERSION}.${sealed.toString('base64url')}`;
   }
@@ -49,9 +57,9 @@ export class SearchCursorCodec {
       decipher.setAAD(Buffer.from(binding));
       decipher.setAuthTag(sealed.subarray(sealed.length - 16));
       const plain = Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]);
-      const parsed = JSON.parse(plain.toString('utf8')) as { exp?: number; pages?: Record<string, string> };
+      const parsed = JSON.parse(plain.toString('utf8')) as { exp?: number; pages?: Record<string, CursorPage>; seen?: string[] };
       if (typeof parsed.exp !== 'number' || parsed.exp < this.now() || !parsed.pages) throw invalid();
-      return { pages: parsed.pages };
+      return { pages: parsed.pages, seen: parsed.seen ?? [] };
     } catch {
       throw invalid();
     }
