@@ -44,6 +44,8 @@ export interface AppConfig {
     readonly storePath: string;
     readonly failMode: AuditFailMode;
     readonly maxPendingEvents: number;
+    /** Longest wait between two delivery attempts while Event Hubs is unreachable. */
+    readonly shipMaxBackoffMs: number;
     readonly eventHubConnectionString?: string;
     readonly eventHubName?: string;
     readonly eventHubNamespace?: string;
@@ -174,6 +176,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       storePath: env.AUDIT_STORE_PATH ?? '.data/audit.sqlite',
       failMode,
       maxPendingEvents: int('AUDIT_MAX_PENDING_EVENTS', 100_000, 1, 100_000_000),
+      shipMaxBackoffMs: int('AUDIT_SHIP_MAX_BACKOFF_MS', 30_000, 100, 600_000),
       eventHubConnectionString,
       eventHubName,
       eventHubNamespace,

@@ -24,7 +24,8 @@ describe('the facade audits every access to Event Hubs', () => {
 
   beforeAll(async () => {
     peer = await AmqpPeer.create();
-    stack = await startTestStack({ env: { AUDIT_EVENTHUB_CONNECTION_STRING: peer.connectionString() } });
+    // A short backoff cap so that delivery resumes promptly once the hub is back (the default is 30 s).
+    stack = await startTestStack({ env: { AUDIT_EVENTHUB_CONNECTION_STRING: peer.connectionString(), AUDIT_SHIP_MAX_BACKOFF_MS: '1000' } });
     patientToken = await stack.token('Patient/pat-001', 'openid fhirUser launch/patient patient/*.cruds');
     practitionerToken = await stack.token('Practitioner/prac-01', 'openid fhirUser user/*.rs', undefined, 'provider-dashboard');
   });
