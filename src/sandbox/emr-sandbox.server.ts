@@ -67,9 +67,7 @@ export async function startEmrSandbox(options: EmrSandboxOptions): Promise<EmrSa
   let fhirBaseUrl = '';
   let tokenHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 
-  const fhir = (listener: (req: IncomingMessage, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) => {
-    void serveFhir(req, res, listener);
-  };
+  /** Faults first, then the bearer token, then the Medplum router. */
   const serveFhir = async (req: IncomingMessage, res: ServerResponse, listener: (req: IncomingMessage, res: ServerResponse) => void) => {
     faults.hits.fhir += 1;
     faults.hits.byMethod[req.method ?? 'GET'] = (faults.hits.byMethod[req.method ?? 'GET'] ?? 0) + 1;
@@ -111,9 +109,16 @@ export async function startEmrSandbox(options: EmrSandboxOptions): Promise<EmrSa
   const { port } = server.address() as AddressInfo;
   issuer = `http://127.0.0.1:${port}`;
   fhirBaseUrl = `${issuer}${layout.basePath}`;
-  fhirListener = fhir(
-    createSandboxListener({ router, repo, basePath: layout.basePath, baseUrl: () => fhirBaseUrl, defaultCount: options.defaultCount ?? 20, maxCount: 1000, maxBodyBytes: 1024 * 1024 }),
-  );
+  const sandboxListener = createSandboxListener({
+    router,
+    repo,
+    basePath: layout.basePath,
+    baseUrl: () => fhirBaseUrl,
+    defaultCount: options.defaultCount ?? 20,
+    maxCount: 1000,
+    maxBodyBytes: 1024 * 1024,
+  });
+  fhirListener = (req, res) => void serveFhir(req, res, sandboxListener);
 
   const backendClientKey = await generateBackendClientKey('unused-backend-service');
   const install = () => {
