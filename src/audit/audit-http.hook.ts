@@ -30,7 +30,7 @@ export function registerAuditHook(fastify: FastifyInstance, audit: AuditService,
   fastify.addHook('onSend', async (request, reply, payload) => {
     if (NOT_AUDITED.test(request.url)) return payload;
     try {
-      audit.record(auditRecordOf(request, reply));
+      await audit.record(auditRecordOf(request, reply));
       return payload;
     } catch (err) {
       if (!(err instanceof AuditUnavailableError)) throw err;

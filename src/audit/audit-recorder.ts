@@ -23,4 +23,12 @@ export class AuditRecorder {
     this.outbox.append(events);
     return events;
   }
+
+  /**
+   * Group commit: builds the events of several requests and appends them in one transaction (one fsync).
+   * All or nothing: when the outbox cannot take them, none is written and the error is thrown for all.
+   */
+  recordAll(records: readonly AuditRecord[]): void {
+    this.outbox.append(records.flatMap((record) => createAuditEvents(record, this.factoryOptions)));
+  }
 }
