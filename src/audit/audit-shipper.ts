@@ -17,6 +17,11 @@ export interface AuditShipperOptions {
   readonly maxBackoffMs?: number;
   /** How often an idle shipper looks for events appended by another connection. Default 1 000 ms. */
   readonly idlePollMs?: number;
+  /**
+   * After a batch that was not full, wait this long before the next one, so that under load events are shipped
+   * and marked delivered (one transaction, one fsync) in batches rather than once per request. Default 0.
+   */
+  readonly lingerMs?: number;
   /** Called on each failed send with the attempt number (for logs/metrics; never log the batch). */
   readonly onError?: (error: unknown, attempt: number) => void;
   /** Random source in [0, 1) for the jitter (tests). */
@@ -41,6 +46,7 @@ export class AuditShipper {
   private readonly baseBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly idlePollMs: number;
+  private readonly lingerMs: number;
   private readonly random: () => number;
 
   constructor(
@@ -52,6 +58,7 @@ export class AuditShipper {
     this.baseBackoffMs = options.baseBackoffMs ?? 250;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.idlePollMs = options.idlePollMs ?? 1_000;
+    this.lingerMs = options.lingerMs ?? 0;
     this.random = options.random ?? Math.random;
   }
 
@@ -125,6 +132,7 @@ export class AuditShipper {
         continue;
       }
       if (delivered === 0 && !this.appended) await this.pause(this.idlePollMs, true);
+      else if (this.lingerMs > 0 && delivered < this.batchSize) await this.pause(this.lingerMs, false);
     }
   }
 

@@ -13,6 +13,8 @@ import { LocalStoreSink, type AuditSink } from './audit-sink.js';
 import { EventHubsSink } from './event-hubs.sink.js';
 
 const DRAIN_DEADLINE_MS = 10_000;
+/** Ship at most one partial batch per 20 ms: under load, one "delivered" transaction per batch, not per request. */
+const SHIPPER_LINGER_MS = 20;
 
 @Injectable()
 export class AuditService implements OnModuleInit, OnApplicationShutdown {
@@ -30,6 +32,7 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     this.recorder = new AuditRecorder(this.outbox, { observer: 'fhir-facade', serverBaseUrl: config.fhirBase });
     this.sink = createSink(config);
     this.shipper = new AuditShipper(this.outbox, this.sink, {
+      lingerMs: SHIPPER_LINGER_MS,
       onError: (_err: unknown, attempt: number) => this.logger.warn({ msg: 'audit shipping failed', attempt }),
     });
   }
