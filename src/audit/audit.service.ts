@@ -33,6 +33,7 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     this.sink = createSink(config);
     this.shipper = new AuditShipper(this.outbox, this.sink, {
       lingerMs: SHIPPER_LINGER_MS,
+      maxBackoffMs: audit.shipMaxBackoffMs,
       onError: (_err: unknown, attempt: number) => this.logger.warn({ msg: 'audit shipping failed', attempt }),
     });
   }
