@@ -16,8 +16,8 @@ import type { AuditRecord } from './audit-record.js';
 import type { AuditService } from './audit.service.js';
 import { AuditUnavailableError } from './audit-unavailable.error.js';
 
-/** Public, PHI-free routes that are not audited (probes, discovery). */
-const NOT_AUDITED = /^\/(health\/|fhir\/metadata(\?|$)|fhir\/\.well-known\/|docs(\/|$)|favicon)/;
+/** Public, PHI-free routes that are not audited (probes, discovery, API docs, the demo app's static files). */
+const NOT_AUDITED = /^\/(health\/|fhir\/metadata(\?|$)|fhir\/\.well-known\/|docs(\/|$)|demo-app\/|favicon)/;
 /** Routes that can carry PHI: refused with 503 when the audit cannot be written in fail-closed mode. */
 const PHI_ROUTES = /^\/(fhir|bff)\//;
 
