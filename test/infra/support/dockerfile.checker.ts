@@ -30,9 +30,9 @@ export function checkDockerfile(text: string): string[] {
   }
   const finalStage = instructions.slice(instructions.lastIndexOf(froms.at(-1)!));
   const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
-  if (!runs.some((r) => /npm ci\b/.test(r) && !r.includes('--omit=dev'))) problems.push('no full `npm ci` for the build');
+  if (!runs.some((r) => /npm (ci|install)\b/.test(r) && !r.includes('--omit=dev'))) problems.push('no full `npm ci`/`npm install` for the build');
   if (!runs.some((r) => r.includes('npm run build'))) problems.push('no `npm run build`');
-  if (!runs.some((r) => /npm ci\b.*--omit=dev/.test(r))) problems.push('no `npm ci --omit=dev` for production dependencies');
+  if (!runs.some((r) => /npm (ci|install)\b.*--omit=dev/.test(r))) problems.push('no `npm ci --omit=dev` for production dependencies');
   if (finalStage.some((i) => i.keyword === 'RUN' && /npm (ci|install)\b/.test(i.args) && !i.args.includes('--omit=dev'))) {
     problems.push('the final stage installs dev dependencies');
   }
