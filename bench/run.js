@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { paced, saturate, warmUp } from './lib/load.js';
 import { ensureNginx, findNginx, nginxVersion, startNginx } from './lib/nginx.js';
-import { freePort, memoryOf, sampleRss, startChild, stopChild, waitFor200 } from './lib/processes.js';
+import { cpuMsOf, freePort, memoryOf, sampleRss, startChild, stopChild, waitFor200 } from './lib/processes.js';
 import { evaluate, machineInfo, summarise, writeBenchmarksMd } from './lib/report.js';
 
 const { values: args } = parseArgs({
@@ -106,11 +106,12 @@ async function main() {
 
   // 3. Baselines.
   const targets = { direct: { origin: upstreamOrigin } };
+  const upstreamPid = upstream.child.pid;
   const notes = {};
   if (WANTED_TARGETS.has('fastify')) {
     const proxy = await startChild(join(HERE, 'lib/fastify-proxy.js'), { env: { BENCH_UPSTREAM: upstreamOrigin } });
     children.push(proxy.child);
-    targets.fastify = { origin: `http://127.0.0.1:${proxy.message.port}` };
+    targets.fastify = { origin: `http://127.0.0.1:${proxy.message.port}`, pid: proxy.child.pid };
   }
   if (WANTED_TARGETS.has('nginx') && !args['no-nginx']) {
     const bin = SMOKE ? findNginx() : ensureNginx({ install: true, log });
@@ -118,7 +119,7 @@ async function main() {
       const port = await freePort();
       const nginx = await startNginx(bin, { dir: join(TMP, 'nginx'), port, upstreamPort, probePath: '/fhir/metadata' });
       children.push(nginx);
-      targets.nginx = { origin: `http://127.0.0.1:${port}` };
+      targets.nginx = { origin: `http://127.0.0.1:${port}`, pid: nginx.pid };
       notes.nginx = nginxVersion(bin);
     } else notes.nginx = 'skipped: nginx not installed';
   } else notes.nginx = 'skipped';
@@ -142,8 +143,8 @@ async function main() {
   const readyMs = await waitFor200(`${facadeOrigin}/health/ready`, forkedAt);
   const facade = await facadeStarting;
   children.push(facade.child);
-  targets.facade = { origin: facadeOrigin };
-  const startup = { readyMs: Math.round(readyMs), listeningUptimeMs: facade.message.uptimeMs, rssAtReadyMb: memoryOf(facade.child.pid)?.rssMb };
+  targets.facade = { origin: facadeOrigin, pid: facade.child.pid };
+  const startup = { readyMs: Math.round(readyMs), listeningUptimeMs: facade.message.uptimeMs, memoryAtListenMb: facade.message.memoryAtListenMb, rssAtReadyMb: memoryOf(facade.child.pid)?.rssMb };
   log(`facade ready in ${startup.readyMs} ms on ${facadeOrigin}`);
   const rss = sampleRss(facade.child.pid);
 
@@ -177,10 +178,15 @@ async function main() {
     for (const [name, t] of Object.entries(targets)) {
       const opts = { connections: SETTINGS.connections };
       await warmUp(t.origin, w.requests, { ...opts, seconds: SETTINGS.warmUpSeconds });
+      const cpuBefore = { target: t.pid ? cpuMsOf(t.pid) : 0, upstream: cpuMsOf(upstreamPid) };
       const saturation = await saturate(t.origin, w.requests, { ...opts, seconds: SETTINGS.saturationSeconds });
+      // CPU per request of the target process (0 for direct) and of the upstream behind it, during saturation.
+      const perRequest = (ms) => (saturation.requests ? Math.round((ms / saturation.requests) * 1000) / 1000 : null);
+      saturation.cpuMsPerRequest = perRequest(t.pid ? cpuMsOf(t.pid) - cpuBefore.target : 0);
+      saturation.upstreamCpuMsPerRequest = perRequest(cpuMsOf(upstreamPid) - cpuBefore.upstream);
       const fixedRate = await paced(t.origin, w.requests, { rate: SETTINGS.rate, seconds: SETTINGS.latencySeconds });
       byTarget[name] = { saturation, fixedRate };
-      log(`${w.id} ${name.padEnd(7)} ${String(saturation.rps).padStart(8)} req/s   @${SETTINGS.rate}/s p50 ${fixedRate.latencyMs.p50} ms p99 ${fixedRate.latencyMs.p99} ms   errors ${saturation.errors + saturation.non2xx + saturation.timeouts + fixedRate.errors + fixedRate.non2xx}`);
+      log(`${w.id} ${name.padEnd(7)} ${String(saturation.rps).padStart(8)} req/s  cpu ${saturation.cpuMsPerRequest} ms/req  @${SETTINGS.rate}/s p50 ${fixedRate.latencyMs.p50} ms p99 ${fixedRate.latencyMs.p99} ms   errors ${saturation.errors + saturation.non2xx + saturation.timeouts + fixedRate.errors + fixedRate.non2xx}`);
     }
     measured.push({ id: w.id, title: w.title, requestsPerCycle: w.requests.length, byTarget });
   }

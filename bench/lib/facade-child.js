@@ -23,6 +23,7 @@ process.send?.({
   listening: true,
   uptimeMs: Math.round(process.uptime() * 1000),
   portalRoute: fastify.hasRoute({ method: 'GET', url: '/bff/portal/me' }),
+  memoryAtListenMb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
 });
 process.on('SIGTERM', () => {
   app.close().then(

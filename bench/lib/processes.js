@@ -97,3 +97,26 @@ export function sampleRss(pid, everyMs = 100) {
     },
   };
 }
+
+/**
+ * CPU time (user + system, ms) used so far by a process and its live children (nginx's workers), from
+ * /proc/<pid>/stat (clock ticks of 10 ms): a measure of cost per request that other load on the machine
+ * does not distort the way it distorts throughput.
+ */
+export function cpuMsOf(pid) {
+  const ticks = (p) => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      return 0;
+    }
+  };
+  let total = ticks(pid);
+  try {
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += ticks(child);
+  } catch {
+    // no children file (old kernel) or the process is gone
+  }
+  return total * 10;
+}

@@ -1,0 +1,81 @@
+/**
+ * The benchmark script runs end to end and writes well-formed results. A smoke test only: it compiles the app
+ * into a private directory (so it never races a concurrent `npm run build` on dist/), runs `bench/run.js --smoke`
+ * (half a second per phase, no warm-up, nginx only if already installed) and checks the shape of the JSON.
+ * It asserts nothing about speed: timings on a shared machine are not test material (see BENCHMARKS.md).
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+const NODE = join(ROOT, 'node_modules/.bin/node');
+// Inside the repository so that the compiled files resolve node_modules; bench/.tmp is git-ignored.
+const WORK = join(ROOT, 'bench/.tmp', `smoke-${process.pid}`);
+const DIST = join(WORK, 'dist');
+const OUT = join(WORK, 'results.json');
+
+interface Results {
+  mode: string;
+  machine: { cores: number; node: string };
+  facade: { startup: { readyMs: number }; memory: { peakRssMb: number }; checks: Record<string, unknown> };
+  workloads: Array<{
+    id: string;
+    skipped?: string;
+    byTarget?: Record<string, { saturation: { rps: number; requests: number }; fixedRate: { latencyMs: { p50: number; p99: number } } }>;
+    throughputRatio?: Record<string, number>;
+    addedLatencyMs?: Record<string, { p50: number; p99: number }>;
+  }>;
+  targets: Array<{ name: string; target: string; value: string; met: boolean }>;
+}
+
+describe('npm run bench (smoke mode)', () => {
+  let results: Results;
+  let stderr = '';
+
+  beforeAll(async () => {
+    mkdirSync(WORK, { recursive: true });
+    await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', DIST], { cwd: ROOT });
+    // The masking policy is read from src/ next to the compiled code.
+    cpSync(join(ROOT, 'src/masking/policies'), join(DIST, 'src/masking/policies'), { recursive: true });
+    const child = await run(NODE, [join(ROOT, 'bench/run.js'), '--smoke', '--dist', DIST, '--out', OUT], { cwd: ROOT, timeout: 240_000 });
+    stderr = child.stderr;
+    results = JSON.parse(readFileSync(OUT, 'utf8')) as Results;
+  }, 300_000);
+
+  afterAll(() => rmSync(WORK, { recursive: true, force: true }));
+
+  it('writes results for every workload, through the facade and the baselines, with no error answers', () => {
+    expect(results.mode).toBe('smoke');
+    expect(results.machine.cores).toBeGreaterThan(0);
+    const ids = results.workloads.map((w) => w.id);
+    expect(ids).toEqual(['A', 'B', 'C', 'D']);
+    for (const w of results.workloads) {
+      if (w.skipped) continue;
+      for (const target of ['direct', 'fastify', 'facade']) {
+        const r = w.byTarget?.[target];
+        expect(r, `${w.id} ${target}`).toBeDefined();
+        expect(r!.saturation.requests).toBeGreaterThan(0);
+        expect(Number.isFinite(r!.fixedRate.latencyMs.p50)).toBe(true);
+      }
+      expect(w.throughputRatio?.fastify).toBeGreaterThan(0);
+      expect(typeof w.addedLatencyMs?.direct?.p99).toBe('number');
+    }
+    expect(results.targets.find((t) => t.name.startsWith('facade errors'))?.value).toBe('0');
+  });
+
+  it('measured the facade doing its work: start-up, memory, masked answers', () => {
+    expect(results.facade.startup.readyMs).toBeGreaterThan(0);
+    expect(results.facade.memory.peakRssMb).toBeGreaterThan(0);
+    expect(results.facade.checks).toMatchObject({ patientRead: true, patientSsnMasked: true, observationBundleEntries: 51 });
+    expect(stderr).toContain('results written to');
+  });
+
+  it('reports a skipped workload with its reason rather than dropping it', () => {
+    const c = results.workloads.find((w) => w.id === 'C')!;
+    expect(c.skipped !== undefined || c.byTarget?.facade !== undefined).toBe(true);
+  });
+});
