@@ -46,8 +46,10 @@ describe('smart-configuration', () => {
     );
   });
 
-  it('supports authorization_code and client_credentials (backend services)', () => {
-    expect(config['grant_types_supported']).toEqual(expect.arrayContaining(['authorization_code', 'client_credentials']));
+  it('advertises only the grants and client authentication the facade passes on', () => {
+    expect(config['grant_types_supported']).toEqual(['authorization_code', 'refresh_token']);
+    expect(config['token_endpoint_auth_methods_supported']).not.toContain('private_key_jwt');
+    expect(config['capabilities']).not.toContain('client-confidential-asymmetric');
   });
 
   it('refuses relative URLs', () => {

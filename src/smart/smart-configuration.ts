@@ -15,7 +15,6 @@ export const SMART_CAPABILITIES: readonly string[] = [
   'authorize-post',
   'client-public',
   'client-confidential-symmetric',
-  'client-confidential-asymmetric',
   'context-ehr-patient',
   'context-ehr-encounter',
   'context-standalone-patient',
@@ -72,7 +71,6 @@ export interface SmartConfiguration {
   readonly token_endpoint: string;
   readonly grant_types_supported: readonly string[];
   readonly token_endpoint_auth_methods_supported: readonly string[];
-  readonly token_endpoint_auth_signing_alg_values_supported: readonly string[];
   readonly scopes_supported: readonly string[];
   readonly response_types_supported: readonly string[];
   readonly capabilities: readonly string[];
@@ -99,9 +97,10 @@ export function buildSmartConfiguration(endpoints: SmartEndpoints, options: Smar
     jwks_uri: endpoints.jwksUri,
     authorization_endpoint: endpoints.authorizationEndpoint,
     token_endpoint: endpoints.tokenEndpoint,
-    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
-    token_endpoint_auth_methods_supported: ['private_key_jwt', 'client_secret_basic', 'client_secret_post', 'none'],
-    token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
+    // What the facade's /auth/token passes on. Backend services (client_credentials with private_key_jwt) sign their
+    // assertion for the authorization server's own token endpoint and use it directly (docs/decisions.md).
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     scopes_supported: [...(options.scopesSupported ?? SMART_SCOPES_SUPPORTED)],
     response_types_supported: ['code'],
     capabilities: [...(options.capabilities ?? SMART_CAPABILITIES)],
