@@ -70,6 +70,16 @@ function build() {
       if (type === 'Observation') continue;
       canned.set(`${type}|${id}`, Buffer.from(JSON.stringify(searchset(type, `patient=${id}`, own.filter((r) => r.resourceType === type)))));
     }
+    // The portal summary asks for Observations by category (vital-signs, laboratory).
+    for (const obs of own.filter((r) => r.resourceType === 'Observation')) {
+      for (const code of new Set((obs.category ?? []).flatMap((c) => (c.coding ?? []).map((x) => x.code)))) {
+        const key = `Observation|${id}|${code}`;
+        if (canned.has(key)) continue;
+        const matches = own.filter((r) => r.resourceType === 'Observation' && JSON.stringify(r.category ?? []).includes(`"code":"${code}"`));
+        canned.set(key, Buffer.from(JSON.stringify(searchset('Observation', `patient=${id}&category=${code}`, matches))));
+      }
+    }
+    canned.set(`*|${id}`, Buffer.from(JSON.stringify(searchset('Bundle', `patient=${id}`, []))));
   }
   canned.set('metadata', Buffer.from(JSON.stringify({
     resourceType: 'CapabilityStatement', status: 'active', date: '2026-01-01', kind: 'instance', fhirVersion: '4.0.1', format: ['json'],
@@ -79,6 +89,7 @@ function build() {
 
 const NOT_FOUND = Buffer.from(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }));
 const PATIENT_PARAM = /(?:^|&)(?:patient|subject)=(?:Patient(?:\/|%2F))?([A-Za-z0-9\-.]+)/;
+const CATEGORY_PARAM = /(?:^|&)category=([A-Za-z0-9\-]+)/;
 
 function answer(url) {
   if (url === '/bff/portal/me' || url.startsWith('/bff/portal/me?')) return portalBody;
@@ -88,8 +99,12 @@ function answer(url) {
   const path = q === -1 ? rest : rest.slice(0, q);
   if (path === 'metadata') return canned.get('metadata');
   if (path.includes('/')) return canned.get(path);
-  const m = q === -1 ? null : PATIENT_PARAM.exec(rest.slice(q + 1));
-  return m ? canned.get(`${path}|${m[1]}`) : undefined;
+  const query = q === -1 ? '' : rest.slice(q + 1);
+  const m = PATIENT_PARAM.exec(query);
+  if (!m) return undefined;
+  const category = CATEGORY_PARAM.exec(query);
+  // A type the patient has nothing of (Appointment) is an empty searchset, as a FHIR server answers.
+  return canned.get(category ? `${path}|${m[1]}|${category[1]}` : `${path}|${m[1]}`) ?? canned.get(`*|${m[1]}`);
 }
 
 const server = createServer((req, res) => {
