@@ -1,7 +1,7 @@
 // Baseline: nginx as a reverse proxy on loopback, with a generated configuration in a temporary directory.
 // Installs Debian's nginx (apt-get) when it is missing and installing is allowed. One worker process, so it
 // is compared like for like with the single Node process of the facade and the Fastify proxy.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,12 +27,10 @@ export function ensureNginx({ install, log }) {
   return findNginx();
 }
 
+/** `nginx version: nginx/1.22.1` (nginx -v writes it to stderr). */
 export function nginxVersion(bin) {
-  try {
-    return execFileSync(bin, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || undefined;
-  } catch (err) {
-    return String(err.stderr ?? '').trim() || undefined;
-  }
+  const r = spawnSync(bin, ['-v'], { encoding: 'utf8' });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() || undefined;
 }
 
 /** Starts nginx in the foreground proxying 127.0.0.1:<port> to the upstream port; resolves when it answers. */
@@ -64,6 +62,8 @@ http {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_buffering on;
+      proxy_buffer_size 16k;
+      proxy_buffers 16 16k;
     }
   }
 }

@@ -112,7 +112,20 @@ function markdown(r) {
     if (w.skipped) continue;
     const cells = present.map((t) => (w.byTarget[t] ? `${w.byTarget[t].fixedRate.latencyMs.p50} / ${w.byTarget[t].fixedRate.latencyMs.p99}` : 'n/a'));
     const added = w.addedLatencyMs?.direct;
-    lines.push(`| ${w.id} | ${cells.join(' | ')} | ${added ? `${added.p50} / ${added.p99}` : 'n/a'} |`);
+    const overloaded = w.byTarget.facade && w.byTarget.facade.saturation.rps < r.settings.rate ? ` (${r.settings.rate}/s is above the facade's saturation throughput: queueing)` : '';
+    lines.push(`| ${w.id} | ${cells.join(' | ')} | ${added ? `${added.p50} / ${added.p99}` : 'n/a'}${overloaded} |`);
+  }
+  lines.push('');
+  lines.push('### CPU time per request at saturation (ms; proxy or facade process, and the upstream behind it)');
+  lines.push('');
+  lines.push(`| workload | ${present.filter((t) => t !== 'direct').map((t) => LABEL[t]).join(' | ')} | upstream (direct) | facade / Fastify proxy |`);
+  lines.push(`|---|${present.filter((t) => t !== 'direct').map(() => '---:').join('|')}|---:|---:|`);
+  for (const w of r.workloads) {
+    if (w.skipped) continue;
+    const cpu = (t) => w.byTarget[t]?.saturation.cpuMsPerRequest;
+    const cells = present.filter((t) => t !== 'direct').map((t) => (cpu(t) ?? 'n/a'));
+    const ratio = cpu('facade') && cpu('fastify') ? `${round(cpu('facade') / cpu('fastify'), 1)} x` : 'n/a';
+    lines.push(`| ${w.id} | ${cells.join(' | ')} | ${w.byTarget.direct?.saturation.upstreamCpuMsPerRequest ?? 'n/a'} | ${ratio} |`);
   }
   lines.push('');
   const f = r.facade;
