@@ -191,6 +191,16 @@ async function main() {
     measured.push({ id: w.id, title: w.title, requestsPerCycle: w.requests.length, byTarget });
   }
   const memory = rss.stop();
+  const runtime = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 2000);
+    facade.child.on('message', (m) => {
+      if (m?.stats) {
+        clearTimeout(timer);
+        resolve(m.stats);
+      }
+    });
+    facade.child.send({ stats: true });
+  });
   await idp.close();
 
   const results = {
@@ -202,7 +212,7 @@ async function main() {
     settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)' },
     baselines: { direct: 'the canned upstream itself', fastify: '@fastify/reply-from, no logger', nginx: notes.nginx },
     upstreamBodyBytes: upstream.message.sizes,
-    facade: { startup, memory, checks },
+    facade: { startup, memory, runtime, checks },
     workloads: summarise(measured),
   };
   results.targets = evaluate(results);

@@ -3,6 +3,7 @@
 // backend from the factory, listen. The parent measures readiness by polling /health/ready.
 // Environment: BENCH_DIST plus the facade's own variables (PORT, FHIR_BASE_URL, AUTH_ISSUERS, AUDIT_STORE_PATH...).
 import { join } from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
 const DIST = process.env.BENCH_DIST;
@@ -25,6 +26,30 @@ process.send?.({
   portalRoute: fastify.hasRoute({ method: 'GET', url: '/bff/portal/me' }),
   memoryAtListenMb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
 });
+// Where the tail latency goes: event-loop stalls and garbage collection, reported when the parent asks.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+const gc = { count: 0, totalMs: 0, maxMs: 0, over50ms: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.count++;
+    gc.totalMs += e.duration;
+    gc.maxMs = Math.max(gc.maxMs, e.duration);
+    if (e.duration > 50) gc.over50ms++;
+  }
+}).observe({ entryTypes: ['gc'] });
+const ms = (ns) => Math.round(ns / 1e4) / 100;
+process.on('message', (m) => {
+  if (m?.stats) {
+    process.send?.({
+      stats: {
+        eventLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
+        gc: { ...gc, totalMs: Math.round(gc.totalMs), maxMs: Math.round(gc.maxMs * 10) / 10 },
+      },
+    });
+  }
+});
+
 process.on('SIGTERM', () => {
   app.close().then(
     () => process.exit(0),

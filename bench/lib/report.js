@@ -130,6 +130,10 @@ function markdown(r) {
   lines.push('');
   const f = r.facade;
   lines.push(`Facade: ready ${f.startup.readyMs} ms after fork (listening at ${f.startup.listeningUptimeMs} ms of process uptime); peak RSS ${f.memory.peakRssMb} MB (VmHWM; largest 100 ms sample ${f.memory.maxSampledRssMb} MB).`);
+  if (f.runtime) {
+    const { eventLoopDelayMs: d, gc } = f.runtime;
+    lines.push(`Facade runtime over the whole run: event-loop delay p50 ${d.p50} / p99 ${d.p99} / max ${d.max} ms (10 ms sampling timer, so ~10 ms is "no delay"); ${gc.count} GCs, ${gc.totalMs} ms in total, longest ${gc.maxMs} ms.`);
+  }
   lines.push(`Checks on the facade's answers: ${Object.entries(f.checks).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   lines.push('');
   lines.push('### Targets (issue 9)');
