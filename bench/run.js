@@ -29,8 +29,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string' },
     'latency-seconds': { type: 'string' },
     'warmup-seconds': { type: 'string' },
-    rate: { type: 'string', default: '300' },
-    connections: { type: 'string', default: '20' },
+    rate: { type: 'string' },
+    connections: { type: 'string' },
     workloads: { type: 'string', default: 'A,B,C,D' },
     targets: { type: 'string', default: 'direct,fastify,nginx,facade' },
     'no-nginx': { type: 'boolean', default: false },
@@ -44,11 +44,12 @@ const ROOT = resolve(HERE, '..');
 const DIST = resolve(args.dist ?? process.env.BENCH_DIST ?? join(ROOT, 'dist'));
 const SMOKE = args.smoke;
 const SETTINGS = {
-  saturationSeconds: Number(args.seconds ?? (SMOKE ? 0.5 : 10)),
-  latencySeconds: Number(args['latency-seconds'] ?? (SMOKE ? 0.5 : 10)),
+  // Smoke mode keeps the machine usable for the test suites running beside it: short phases, light load.
+  saturationSeconds: Number(args.seconds ?? (SMOKE ? 0.3 : 10)),
+  latencySeconds: Number(args['latency-seconds'] ?? (SMOKE ? 0.3 : 10)),
   warmUpSeconds: Number(args['warmup-seconds'] ?? (SMOKE ? 0 : 3)),
-  rate: Number(args.rate),
-  connections: Number(args.connections),
+  rate: Number(args.rate ?? (SMOKE ? 50 : 300)),
+  connections: Number(args.connections ?? (SMOKE ? 2 : 20)),
 };
 const OUT = resolve(args.out ?? join(HERE, 'results.json'));
 const WANTED_WORKLOADS = new Set(args.workloads.split(','));
