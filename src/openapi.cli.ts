@@ -10,4 +10,4 @@ import { exportOpenApiJson } from './bff/openapi-export.js';
 // dist/src/openapi.cli.js -> <repo>/apim/openapi.json
 const target = fileURLToPath(new URL('../../apim/openapi.json', import.meta.url));
 writeFileSync(target, await exportOpenApiJson());
-console.log(`wrote ${target}`);
+process.stdout.write(`wrote ${target}\n`);

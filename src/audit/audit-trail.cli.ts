@@ -5,4 +5,4 @@
  */
 import { runAuditTrail } from './audit-trail.command.js';
 
-process.exitCode = runAuditTrail(process.argv.slice(2), { out: (line) => console.log(line), err: (line) => console.error(line) });
+process.exitCode = runAuditTrail(process.argv.slice(2), { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });

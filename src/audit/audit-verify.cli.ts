@@ -4,4 +4,4 @@
  */
 import { runAuditVerify } from './audit-verify.command.js';
 
-process.exitCode = runAuditVerify(process.argv.slice(2), { out: (line) => console.log(line), err: (line) => console.error(line) });
+process.exitCode = runAuditVerify(process.argv.slice(2), { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });

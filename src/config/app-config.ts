@@ -4,6 +4,7 @@
  * This folder is the only place that reads `process.env`.
  */
 import { DEFAULT_AUTHORIZATION_CONFIG, type AuthorizationConfig } from '../smart/authorization.types.js';
+import { jsonArray } from './json-array.js';
 import { parseBackendsConfig, parseSecretsConfig, type BackendsConfig, type SecretsConfig } from './backends-config.js';
 
 export type Profile = 'local' | 'azure';
@@ -200,17 +201,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
 function parseIssuers(raw: string | undefined, profile: Profile, bad: (name: string, why: string) => void): TrustedIssuerConfig[] {
   if (raw === undefined || raw.trim() === '') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    bad('AUTH_ISSUERS', 'must be a JSON array');
-    return [];
-  }
-  if (!Array.isArray(parsed)) {
-    bad('AUTH_ISSUERS', 'must be a JSON array');
-    return [];
-  }
+  const parsed = jsonArray('AUTH_ISSUERS', raw, bad);
+  if (!parsed) return [];
   const issuers: TrustedIssuerConfig[] = [];
   parsed.forEach((item: unknown, i) => {
     const entry = item as Partial<Record<'issuer' | 'jwksUri', unknown>> & { audiences?: unknown };
@@ -234,16 +226,8 @@ function parseSmartApps(raw: string | undefined, profile: Profile, publicBaseUrl
   const demo: SmartAppConfig[] =
     profile === 'local' ? [{ clientId: 'smart-app', launchUrl: `${publicBaseUrl}/demo-app/launch.html`, name: 'Demo SMART app' }] : [];
   if (raw === undefined || raw.trim() === '') return demo;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    parsed = undefined;
-  }
-  if (!Array.isArray(parsed)) {
-    bad('SMART_APPS', 'must be a JSON array');
-    return demo;
-  }
+  const parsed = jsonArray('SMART_APPS', raw, bad);
+  if (!parsed) return demo;
   const apps: SmartAppConfig[] = [];
   parsed.forEach((item: unknown, i) => {
     const e = item as Partial<Record<'clientId' | 'launchUrl' | 'name', unknown>>;

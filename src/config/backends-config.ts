@@ -5,6 +5,7 @@
  *
  * @see https://hl7.org/fhir/smart-app-launch/backend-services.html
  */
+import { jsonArray } from './json-array.js';
 
 export type EmrName = 'epic' | 'cerner';
 export const EMR_NAMES: readonly EmrName[] = ['epic', 'cerner'];
@@ -149,16 +150,8 @@ function defaultRoutes(emrs: readonly EmrConfig[]): RouteRule[] {
 
 function parseRoutes(raw: string | undefined, known: ReadonlySet<string>, bad: Bad): RouteRule[] | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    parsed = undefined;
-  }
-  if (!Array.isArray(parsed)) {
-    bad('FHIR_ROUTES', 'must be a JSON array of {"types": [...], "backends": [...], "interactions"?: [...]}');
-    return [];
-  }
+  const parsed = jsonArray('FHIR_ROUTES', raw, bad, 'a JSON array of {"types": [...], "backends": [...], "interactions"?: [...]}');
+  if (!parsed) return [];
   const rules: RouteRule[] = [];
   parsed.forEach((item: unknown, i) => {
     const r = item as Partial<Record<'types' | 'backends' | 'interactions', unknown>>;
