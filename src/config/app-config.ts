@@ -4,7 +4,7 @@
  * This folder is the only place that reads `process.env`.
  */
 import { DEFAULT_AUTHORIZATION_CONFIG, type AuthorizationConfig } from '../smart/authorization.types.js';
-import { jsonArray } from './json-array.js';
+import { intReader, jsonArray } from './config-readers.js';
 import { parseBackendsConfig, parseSecretsConfig, type BackendsConfig, type SecretsConfig } from './backends-config.js';
 
 export type Profile = 'local' | 'azure';
@@ -101,16 +101,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const profile = (env.APP_PROFILE ?? 'local') as Profile;
   if (profile !== 'local' && profile !== 'azure') bad('APP_PROFILE', "must be 'local' or 'azure'");
 
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      bad(name, `must be an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  };
+  const int = intReader(env, bad);
   const url = (name: string, required: boolean): string | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') {

@@ -5,7 +5,7 @@
  *
  * @see https://hl7.org/fhir/smart-app-launch/backend-services.html
  */
-import { jsonArray } from './json-array.js';
+import { intReader, jsonArray } from './config-readers.js';
 
 export type EmrName = 'epic' | 'cerner';
 export const EMR_NAMES: readonly EmrName[] = ['epic', 'cerner'];
@@ -165,17 +165,4 @@ function parseRoutes(raw: string | undefined, known: ReadonlySet<string>, bad: B
     rules.push({ types: r.types as string[], backends, ...(r.interactions ? { interactions: r.interactions as string[] } : {}) });
   });
   return rules;
-}
-
-function intReader(env: Env, bad: Bad) {
-  return (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      bad(name, `must be an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  };
 }

@@ -92,6 +92,20 @@ describe('GET /bff/portal/me/access-log', () => {
     expectNoFullSsn(text);
   });
 
+  it('a break-glass reason is shown to the patient, but never an SSN a clinician typed into it', async () => {
+    const ssn = sandbox.patients.find((p) => p.id === 'pat-004')!.ssnFormatted;
+    const bg = await stack.token('Practitioner/prac-01', USER_SCOPE); // prac-01 holds the break-glass role
+    const opened = await stack.fetch('Patient/pat-004', { token: bg, headers: { 'x-break-glass-reason': `identity confirmed by SSN ${ssn}` } });
+    expect(opened.status).toBe(200);
+
+    const token = await stack.token('Patient/pat-004', PATIENT_SCOPE);
+    const { status, body, text } = await get('/bff/portal/me/access-log', token);
+    expect(status).toBe(200);
+    const entry = body.entries.find((e: { purpose: string }) => e.purpose === 'emergency access (break-glass)');
+    expect(entry?.breakGlassReason).toContain('identity confirmed by SSN');
+    expectNoFullSsn(text);
+  });
+
   it('a practitioner cannot read a patient access log through the portal', async () => {
     const prac = await stack.token('Practitioner/prac-01', USER_SCOPE);
     expect((await get('/bff/portal/me/access-log', prac)).status).toBe(403);

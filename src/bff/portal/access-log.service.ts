@@ -10,6 +10,7 @@ import { accessLogForPatient, type AccessLogEntry } from '../../audit/index.js';
 import { APP_CONFIG, type AppConfig } from '../../config/index.js';
 import type { AccessContext } from '../../fhir/fhir-access.service.js';
 import { serviceUnavailable } from '../../fhir/outcomes.js';
+import { MASKING, type ResponseMasker } from '../../masking/response-masker.js';
 import type { AccessLogDto, AccessLogEntryDto } from './portal.dto.js';
 import { ownPatient } from './portal-summary.service.js';
 
@@ -18,7 +19,10 @@ const OUTCOME: Record<string, string> = { '0': 'success', '4': 'refused', '8': '
 
 @Injectable()
 export class AccessLogService {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(MASKING) private readonly masker: ResponseMasker,
+  ) {}
 
   accessLog(ctx: AccessContext, since?: string): AccessLogDto {
     const patient = ownPatient(ctx);
@@ -33,7 +37,9 @@ export class AccessLogService {
         throw serviceUnavailable('Audit trail unavailable', 30);
       }
     }
-    return { patient, entries: entries.slice(-MAX_ENTRIES).reverse().map(toDto) };
+    // Break-glass reasons are clinicians' free text: masked like any other response before the patient sees them.
+    const dto: AccessLogDto = { patient, entries: entries.slice(-MAX_ENTRIES).reverse().map(toDto) };
+    return this.masker.mask(dto, ctx.principal).body;
   }
 }
 
