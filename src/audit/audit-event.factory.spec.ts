@@ -106,6 +106,15 @@ describe('AuditEvent factory (IHE BALP)', () => {
     expect(one(createAuditEvents(auditRecord(), factoryOptions)).purposeOfEvent).toBeUndefined();
   });
 
+  it('an SSN typed into a break-glass reason never reaches the trail, in any spelling', () => {
+    for (const ssn of ['402-35-0830', '402350830', '402 35 0830']) {
+      const e = one(createAuditEvents(auditRecord({ breakGlassReason: `identity confirmed by SSN ${ssn}, ED` }), factoryOptions));
+      const text = JSON.stringify(e);
+      expect(text).not.toContain(ssn);
+      expect(e.purposeOfEvent?.[0]?.text).toBe('identity confirmed by SSN [SSN REMOVED], ED');
+    }
+  });
+
   it('a full-SSN disclosure is flagged by an extension; otherwise the flag is absent', () => {
     const flagged = one(createAuditEvents(auditRecord({ fullSsnDisclosed: true }), factoryOptions));
     expect(flagged.extension).toContainEqual({ url: FULL_SSN_EXTENSION, valueBoolean: true });

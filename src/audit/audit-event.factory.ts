@@ -161,7 +161,8 @@ function baseEvent(record: AuditRecord, options: AuditEventFactoryOptions, recor
   // `unknown` (refused before routing, e.g. a 401): no restful subtype rather than a guessed one.
   const subtype: Coding[] = record.interaction === 'unknown' ? [] : [{ system: AuditCodes.restfulInteractionSystem, code: record.interaction }];
   if (isQuery(record.interaction)) subtype.push(coding(AuditCodes.dicomQuery));
-  const purpose = record.breakGlassReason !== undefined ? [concept(AuditCodes.purposeBreakGlass, record.breakGlassReason || undefined)] : undefined;
+  const reason = record.breakGlassReason === undefined ? undefined : withoutSsns(record.breakGlassReason);
+  const purpose = reason !== undefined ? [concept(AuditCodes.purposeBreakGlass, reason || undefined)] : undefined;
   const extension: Extension[] = [requestExtension(record)];
   if (record.fullSsnDisclosed) extension.push({ url: FULL_SSN_EXTENSION, valueBoolean: true });
   return {
@@ -265,4 +266,12 @@ export const NO_PATIENT_PARTITION = '_no-patient';
 export function patientOf(event: AuditEvent): string | undefined {
   const ref = event.entity?.find((e) => e.role?.code === AuditCodes.rolePatient.code && e.role?.system === AuditCodes.rolePatient.system)?.what?.reference;
   return ref?.startsWith('Patient/') ? ref.slice('Patient/'.length) : undefined;
+}
+
+/**
+ * The break-glass reason is a clinician's free text, kept in an immutable trail: anything shaped like an SSN
+ * (ddd-dd-dddd, ddd dd dddd, or nine digits in a row) is replaced before it is stored.
+ */
+export function withoutSsns(text: string): string {
+  return text.replace(/(?<![0-9])[0-9]{3}[- ]?[0-9]{2}[- ]?[0-9]{4}(?![0-9])/g, '[SSN REMOVED]');
 }
