@@ -1,9 +1,10 @@
 /**
  * Launch contexts in Redis (Azure Cache for Redis in production), so every instance behind APIM can
  * redeem a `launch` value another instance issued. `SET ... PX` for the lifetime, `GETDEL` (Redis >= 6.2)
- * for the atomic single use.
+ * for the atomic single use, `GET` for the context of an issued token (read on every request it makes).
  *
  * @see https://redis.io/docs/latest/commands/getdel/
+ * @see https://redis.io/docs/latest/commands/get/
  */
 import { Redis } from 'ioredis';
 import type { LaunchContextStore } from './launch-context.store.js';
@@ -24,6 +25,11 @@ export class RedisLaunchContextStore implements LaunchContextStore {
 
   async take<T>(key: string): Promise<T | undefined> {
     const json = await this.redis.getdel(key);
+    return json === null ? undefined : (JSON.parse(json) as T);
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const json = await this.redis.get(key);
     return json === null ? undefined : (JSON.parse(json) as T);
   }
 

@@ -73,6 +73,23 @@ describe('launch contexts in Redis', () => {
     }
   });
 
+  it('get reads a value as often as asked, from any instance, until it expires', async () => {
+    const a = new RedisLaunchContextStore(redis.url);
+    const b = new RedisLaunchContextStore(redis.url);
+    try {
+      const key = storeKey('token', 'get-test');
+      await a.put(key, { patient: 'pat-001', encounter: 'enc-001-1' }, 300);
+      expect(await a.get(key)).toEqual({ patient: 'pat-001', encounter: 'enc-001-1' });
+      expect(await b.get(key)).toEqual({ patient: 'pat-001', encounter: 'enc-001-1' });
+      expect(await b.get(storeKey('token', 'another-token'))).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 450));
+      expect(await a.get(key)).toBeUndefined();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('values expire in Redis', async () => {
     const s = new RedisLaunchContextStore(redis.url);
     try {
