@@ -14,14 +14,14 @@
  * @see https://learn.microsoft.com/javascript/api/@azure/event-hubs/eventhubproducerclient
  * @see https://learn.microsoft.com/azure/event-hubs/event-hubs-features#mapping-of-events-to-partitions
  */
-import {
+import type {
   EventHubProducerClient,
-  type EventData,
-  type EventDataBatch,
-  type EventHubClientOptions,
-  type TokenCredential,
+  EventData,
+  EventDataBatch,
+  EventHubClientOptions,
+  TokenCredential,
 } from '@azure/event-hubs';
-import { DefaultAzureCredential } from '@azure/identity';
+import { azureEventHubs, azureIdentity } from '../config/azure-sdk.loader.js';
 import type { AuditSink, AuditSinkMessage } from './audit-sink.js';
 
 export type EventHubsSinkOptions =
@@ -51,6 +51,7 @@ export class EventHubsSink implements AuditSink {
 
   constructor(options: EventHubsSinkOptions) {
     const clientOptions = { ...DEFAULT_CLIENT_OPTIONS, ...options.clientOptions };
+    const { EventHubProducerClient } = azureEventHubs();
     if ('connectionString' in options) {
       this.producer = options.eventHubName
         ? new EventHubProducerClient(options.connectionString, options.eventHubName, clientOptions)
@@ -59,7 +60,7 @@ export class EventHubsSink implements AuditSink {
       this.producer = new EventHubProducerClient(
         options.fullyQualifiedNamespace,
         options.eventHubName,
-        options.credential ?? new DefaultAzureCredential(),
+        options.credential ?? new (azureIdentity().DefaultAzureCredential)(),
         clientOptions,
       );
     }

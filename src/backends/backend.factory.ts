@@ -5,7 +5,7 @@
  * Every backend gets the resilience policies (resilient.backend.ts). With EMRs configured, the facade talks
  * to a RoutingBackend in front of the primary and the EMRs (routing.backend.ts).
  */
-import { DefaultAzureCredential } from '@azure/identity';
+import { azureIdentity } from '../config/azure-sdk.loader.js';
 import type { AppConfig } from '../config/index.js';
 import { secretsProviderFor, type SecretsProvider } from '../secrets/index.js';
 import type { FhirBackend } from './fhir-backend.js';
@@ -23,7 +23,7 @@ export function createFhirBackend(config: AppConfig, upstreamBaseUrl: string, op
   const timeout = config.upstreamTimeoutMs;
   const upstream =
     config.profile === 'azure'
-      ? new FhirKitBackend('ahds', upstreamBaseUrl, new DefaultAzureCredential(), `${upstreamBaseUrl}/.default`, timeout)
+      ? new FhirKitBackend('ahds', upstreamBaseUrl, new (azureIdentity().DefaultAzureCredential)(), `${upstreamBaseUrl}/.default`, timeout)
       : new FhirKitBackend('fhir', upstreamBaseUrl, new LocalSandboxCredential(), 'local', timeout);
   const primary = new ResilientBackend(upstream, config.backends.resilience);
   if (!config.backends.emrs.length) return primary;

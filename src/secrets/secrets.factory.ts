@@ -2,8 +2,7 @@
  * The one place choosing the secrets provider: Key Vault when KEY_VAULT_URL is set (DefaultAzureCredential),
  * the environment and files otherwise. One provider per configuration, shared by the backends and masking.
  */
-import { DefaultAzureCredential } from '@azure/identity';
-import { SecretClient } from '@azure/keyvault-secrets';
+import { azureIdentity, azureKeyVaultSecrets } from '../config/azure-sdk.loader.js';
 import { secretNames, type AppConfig } from '../config/index.js';
 import { KeyVaultSecretsProvider } from './key-vault.secrets-provider.js';
 import { LocalSecretsProvider } from './local.secrets-provider.js';
@@ -36,6 +35,7 @@ export function localSecretsProvider(config: AppConfig): LocalSecretsProvider {
 function createSecretsProvider(config: AppConfig): SecretsProvider {
   const local = localSecretsProvider(config);
   if (!config.keyVaultUrl) return local;
-  const client = new SecretClient(config.keyVaultUrl, new DefaultAzureCredential());
+  const { SecretClient } = azureKeyVaultSecrets();
+  const client = new SecretClient(config.keyVaultUrl, new (azureIdentity().DefaultAzureCredential)());
   return new KeyVaultSecretsProvider(client, { refreshMs: config.secrets.refreshMs, fallback: (name) => local.lookup(name) });
 }
