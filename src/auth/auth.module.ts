@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { BearerTokenVerifier } from './bearer-token.verifier.js';
 import { BearerStrategy } from './bearer.strategy.js';
+import { LAUNCH_CONTEXT_RESOLVER, type LaunchContextResolver } from './launch-context.resolver.js';
 import { TrustedIssuerRegistry } from './trusted-issuer.registry.js';
 
 @Module({
@@ -15,7 +16,12 @@ import { TrustedIssuerRegistry } from './trusted-issuer.registry.js';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => new TrustedIssuerRegistry(config.authIssuers, config.jwksCooldownMs),
     },
-    { provide: BearerTokenVerifier, inject: [TrustedIssuerRegistry], useFactory: (r: TrustedIssuerRegistry) => new BearerTokenVerifier(r) },
+    {
+      provide: BearerTokenVerifier,
+      // The resolver comes from the launch module (global); without it tokens are taken as they are.
+      inject: [TrustedIssuerRegistry, { token: LAUNCH_CONTEXT_RESOLVER, optional: true }],
+      useFactory: (r: TrustedIssuerRegistry, contexts?: LaunchContextResolver) => new BearerTokenVerifier(r, contexts),
+    },
     BearerStrategy,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],

@@ -70,6 +70,11 @@ export interface AppConfig {
   readonly smartApps: readonly SmartAppConfig[];
   /** Lifetime of an EHR `launch` value, seconds (`LAUNCH_TTL_SECONDS`). */
   readonly launchTtlSeconds: number;
+  /**
+   * How long the launch context of a refresh token is kept when the tokens cannot carry it (Entra ID),
+   * seconds (`LAUNCH_REFRESH_TTL_SECONDS`); renewed at each refresh.
+   */
+  readonly launchRefreshTtlSeconds: number;
 }
 
 /** A SMART app registered for EHR launch: the OAuth client id and the URL the EHR opens with `iss` and `launch`. */
@@ -184,6 +189,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     appInsightsConnectionString: optional('APPLICATIONINSIGHTS_CONNECTION_STRING'),
     smartApps: parseSmartApps(env.SMART_APPS, profile, publicBaseUrl, bad),
     launchTtlSeconds: int('LAUNCH_TTL_SECONDS', 300, 1, 3600),
+    // Default: Entra ID's refresh token lifetime for single-page apps (24 h); at most its 90-day maximum.
+    launchRefreshTtlSeconds: int('LAUNCH_REFRESH_TTL_SECONDS', 86_400, 60, 90 * 86_400),
   };
   if (profile === 'azure' && authIssuers.length === 0) bad('AUTH_ISSUERS', 'must name at least one issuer in the azure profile');
   if (problems.length) throw new ConfigError(problems);

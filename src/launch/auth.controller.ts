@@ -1,7 +1,8 @@
 /**
  * The SMART authorization facade: `/auth/authorize` (GET, and POST for `authorize-post`), `/auth/token`,
- * `/auth/introspect`, and the app style sheet named by `smart_style_url`. Public routes (they are how a
- * token is obtained); errors are OAuth error JSON (RFC 6749 §5.2), never OperationOutcomes.
+ * `/auth/introspect`, and the app style sheet named by `smart_style_url`. Public routes for the global
+ * guard (they are how a token is obtained); `/auth/introspect` checks its caller's bearer token itself, so
+ * its refusals are OAuth JSON too. Errors are OAuth error JSON (RFC 6749 §5.2), never OperationOutcomes.
  *
  * @see https://hl7.org/fhir/smart-app-launch/app-launch.html
  */
@@ -60,7 +61,8 @@ export class AuthController {
 
   @Post('introspect')
   @HttpCode(200)
-  async introspect(@Body() form: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+  async introspect(@Body() form: unknown, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.introspection.authorizeCaller(authorization);
     const body = await this.introspection.introspect(form);
     reply.headers(NO_STORE).header('content-type', 'application/json; charset=utf-8');
     return JSON.stringify(body);

@@ -32,6 +32,22 @@ export interface TokenContext {
   smart_style_url?: string;
 }
 
+/**
+ * What is kept for an issued access token that cannot carry its launch context (an Entra ID token), under
+ * SHA-256 of the token, for as long as the token is accepted.
+ */
+export interface KeptTokenContext {
+  readonly patient: string;
+  readonly encounter?: string;
+  readonly fhirContext?: readonly FhirContextItem[];
+}
+
+/** What is kept for the refresh token issued with it: the same context, and the client it was issued to. */
+export interface KeptRefreshContext {
+  readonly clientId: string;
+  readonly context: KeptTokenContext;
+}
+
 /** Token-response fields for a launch context. */
 export function tokenContextOf(ctx: Omit<LaunchContext, 'clientId' | 'launchedBy'>): TokenContext {
   return {

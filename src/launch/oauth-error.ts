@@ -19,13 +19,17 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'access_denied'
   | 'server_error'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  // RFC 6750 §3.1: a bearer token presented to /auth/introspect that is not valid.
+  | 'invalid_token';
 
 export class OAuthError extends Error {
   constructor(
     readonly error: OAuthErrorCode,
     readonly description: string,
     readonly status = 400,
+    /** Extra response headers (`WWW-Authenticate` of a 401). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(description);
     this.name = 'OAuthError';
@@ -49,7 +53,7 @@ export class OAuthErrorFilter implements ExceptionFilter {
     const body = known
       ? { error: exception.error, error_description: exception.description }
       : { error: status === 503 ? 'temporarily_unavailable' : 'server_error', error_description: 'The authorization server could not answer' };
-    reply.status(status).headers(NO_STORE).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
+    reply.status(status).headers({ ...(known ? exception.headers : {}), ...NO_STORE }).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
   }
 }
 

@@ -9,12 +9,16 @@
 import { Redis } from 'ioredis';
 import type { LaunchContextStore } from './launch-context.store.js';
 
+/** Longest wait for one command; a healthy Redis answers in about a millisecond. */
+const COMMAND_TIMEOUT_MS = 2_000;
+
 export class RedisLaunchContextStore implements LaunchContextStore {
   private readonly redis: Redis;
 
   constructor(url: string) {
-    // Fail fast: a launch must not hang for minutes while Redis is unreachable.
-    this.redis = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: false, enableOfflineQueue: true });
+    // Fail fast: a launch must not hang for minutes while Redis is unreachable. The kept context of a token is
+    // read on every request it makes, and reconnection backoff alone lets one command wait ~6 s: bound it.
+    this.redis = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, commandTimeout: COMMAND_TIMEOUT_MS, lazyConnect: false, enableOfflineQueue: true });
     // Connection errors surface on the commands; without a listener ioredis would log them itself.
     this.redis.on('error', () => undefined);
   }

@@ -3,7 +3,9 @@
  * in SMART form: scopes back from Entra form (azure), the launch context (`patient`, `encounter`,
  * `fhirContext`, `need_patient_banner`, `smart_style_url`) added, `Cache-Control: no-store`.
  * The code_verifier is required here (PKCE S256); the upstream checks it against the challenge, and the
- * facade finds the launch context bound at /authorize by that same challenge.
+ * facade finds the launch context bound at /authorize by that same challenge. When the issued token cannot
+ * carry that context (Entra ID), it is kept by token hash (token-context.binder.ts), and a refresh_token
+ * grant hands the context kept for the refresh token on to the new token.
  *
  * @see https://hl7.org/fhir/smart-app-launch/app-launch.html#obtain-access-token
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
@@ -16,9 +18,10 @@ import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { AuthorizationServerDiscovery } from '../fhir/authorization-server.discovery.js';
 import { AuthorizeService, bindingKey } from './authorize.service.js';
 import { fromEntraScopes, toEntraScopes } from './entra-scopes.js';
-import type { TokenContext } from './launch-context.js';
+import type { KeptRefreshContext, TokenContext } from './launch-context.js';
 import { LAUNCH_CONTEXT_STORE, type LaunchContextStore } from './launch-context.store.js';
 import { OAuthError, type OAuthErrorCode } from './oauth-error.js';
+import { TokenContextBinder } from './token-context.binder.js';
 
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 const GRANTS = new Set(['authorization_code', 'refresh_token']);
@@ -37,6 +40,7 @@ export class TokenService {
     private readonly discovery: AuthorizationServerDiscovery,
     private readonly authorize: AuthorizeService,
     private readonly verifier: BearerTokenVerifier,
+    private readonly binder: TokenContextBinder,
   ) {}
 
   async token(raw: unknown, authorization?: string): Promise<TokenAnswer> {
@@ -44,6 +48,8 @@ export class TokenService {
     const grant = form.get('grant_type');
     if (!grant || !GRANTS.has(grant)) throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
     let bound: TokenContext | undefined;
+    let carried: KeptRefreshContext | undefined;
+    if (grant === 'refresh_token' && form.has('refresh_token')) carried = await this.binder.ofRefreshToken(form.get('refresh_token')!);
     if (grant === 'authorization_code') {
       const verifier = form.get('code_verifier');
       if (!verifier) throw new OAuthError('invalid_request', 'code_verifier is required (PKCE)');
@@ -74,22 +80,22 @@ export class TokenService {
     if (typeof body['access_token'] !== 'string') throw new OAuthError('server_error', 'The authorization server gave no access token', 502);
 
     if (this.config.profile === 'azure' && typeof body['scope'] === 'string') body['scope'] = fromEntraScopes(body['scope'], audience);
-    const context = await this.context(body['access_token'], typeof body['scope'] === 'string' ? body['scope'] : '', bound);
+    const accessToken = body['access_token'];
+    // The token's own claims; none for a token the facade would not accept (e.g. an Entra token for another resource).
+    const principal = await this.verifier.verifyClaims(accessToken).catch(() => undefined);
+    if (carried && principal && carried.clientId !== principal.clientId) throw new OAuthError('invalid_grant', 'The token does not carry the launch context');
+    const context = this.context(principal, typeof body['scope'] === 'string' ? body['scope'] : '', bound ?? carried?.context);
+    if (principal) await this.binder.keep(accessToken, principal, context, refreshTokenOf(body, form));
     return { status: 200, body: { ...body, ...context } };
   }
 
   /**
-   * The launch context of the answer: what the launch bound (EHR launch), else the token's own claims
-   * (standalone launch: the patient chosen or the patient user's own record). A token that names another
-   * patient than the launch bound is refused: the launch context must be what the token carries.
+   * The launch context of the answer: what the launch bound (EHR launch) or what was kept for the refresh
+   * token, else the token's own claims (standalone launch: the patient chosen or the patient user's own
+   * record). A token that names another patient than the launch bound is refused: the launch context must
+   * be what the token carries.
    */
-  private async context(accessToken: string, scope: string, bound: TokenContext | undefined): Promise<TokenContext> {
-    let principal: Principal | undefined;
-    try {
-      principal = await this.verifier.verify(accessToken);
-    } catch {
-      principal = undefined; // e.g. an Entra token for another resource: no claims to read
-    }
+  private context(principal: Principal | undefined, scope: string, bound: TokenContext | undefined): TokenContext {
     const claimed = principal?.patient;
     if (bound) {
       if (claimed !== undefined && claimed !== bound.patient) throw new OAuthError('invalid_grant', 'The token does not carry the launch context');
@@ -106,6 +112,12 @@ export class TokenService {
       smart_style_url: `${this.config.publicBaseUrl}/auth/smart-style.json`,
     };
   }
+}
+
+/** The refresh token the client holds after this answer: a new one, else (refresh grant) the one it sent. */
+function refreshTokenOf(body: Record<string, unknown>, form: URLSearchParams): string | undefined {
+  if (typeof body['refresh_token'] === 'string' && body['refresh_token'] !== '') return body['refresh_token'];
+  return form.get('grant_type') === 'refresh_token' ? (form.get('refresh_token') ?? undefined) : undefined;
 }
 
 function readForm(raw: unknown): URLSearchParams {

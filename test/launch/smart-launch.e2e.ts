@@ -231,20 +231,57 @@ describe('SMART App Launch test kit checks', () => {
     expect(wider.body.error).toBe('invalid_scope');
   });
 
+  /** An introspection request from a caller holding `callerToken` (a resource server's backend-service token by default). */
+  async function introspect(form: Record<string, string>, authorization?: string | null) {
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    const auth = authorization === undefined ? `Bearer ${await stack.systemToken('system/Patient.rs')}` : authorization;
+    if (auth !== null) headers.authorization = auth;
+    const res = await fetch(`${stack.baseUrl}/auth/introspect`, { method: 'POST', headers, body: new URLSearchParams(form).toString() });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+  }
+
   it('introspection describes a good token and answers {"active": false} for any bad one', async () => {
     const token = await stack.token('Patient/pat-001', 'openid fhirUser launch/patient patient/*.rs', undefined, 'smart-app');
-    const good = await postForm(`${stack.baseUrl}/auth/introspect`, { token });
+    const good = await introspect({ token });
     expect(good.status).toBe(200);
     expect(good.body).toMatchObject({ active: true, patient: 'pat-001', client_id: 'smart-app', sub: 'Patient/pat-001' });
     expect(good.headers.get('cache-control')).toBe('no-store');
     const tampered = `${token.slice(0, -4)}AAAA`;
     for (const bad of [tampered, 'not-a-token', '', 'a.b.c']) {
-      const res = await postForm(`${stack.baseUrl}/auth/introspect`, { token: bad });
+      const res = await introspect({ token: bad });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ active: false });
     }
-    const missing = await postForm(`${stack.baseUrl}/auth/introspect`, {});
+    const missing = await introspect({});
     expect(missing.body).toEqual({ active: false });
+  });
+
+  it('introspection accepts an app token as the caller too (SMART: an appropriately scoped app or backend-service token)', async () => {
+    const token = await stack.token('Patient/pat-001', 'openid fhirUser launch/patient patient/*.rs', undefined, 'smart-app');
+    const res = await introspect({ token }, `Bearer ${token}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ active: true, patient: 'pat-001' });
+  });
+
+  it('an unauthenticated introspection call is refused with 401 and WWW-Authenticate, and describes nothing', async () => {
+    const token = await stack.token('Patient/pat-001', 'openid fhirUser launch/patient patient/*.rs', undefined, 'smart-app');
+    const forged = await stack.testIssuer.sign({ iss: 'https://evil.example.org', aud: stack.fhirBase, sub: 'x', client_id: 'x', exp: Math.floor(Date.now() / 1000) + 600 });
+    const expired = await stack.testIssuer.sign({ iss: stack.testIssuer.issuer, aud: stack.fhirBase, sub: 'x', client_id: 'x', scope: 'system/Patient.rs', exp: Math.floor(Date.now() / 1000) - 600 });
+    for (const [authorization, challenge] of [
+      [null, `Bearer realm="${stack.fhirBase}"`],
+      ['Basic c21hcnQtYXBwOnNlY3JldA==', `Bearer realm="${stack.fhirBase}"`],
+      ['Bearer not-a-token', `Bearer realm="${stack.fhirBase}"`],
+      [`Bearer ${forged}`, `Bearer realm="${stack.fhirBase}", error="invalid_token"`],
+      [`Bearer ${expired}`, `Bearer realm="${stack.fhirBase}", error="invalid_token"`],
+      [`Bearer ${token.slice(0, -4)}AAAA`, `Bearer realm="${stack.fhirBase}", error="invalid_token"`],
+    ] as const) {
+      const res = await introspect({ token }, authorization);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe(challenge);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.body).toEqual({ error: 'invalid_token', error_description: expect.any(String) });
+      expect(JSON.stringify(res.body)).not.toContain('pat-001');
+    }
   });
 
   it('an unsupported grant type is an OAuth error, not an OperationOutcome', async () => {

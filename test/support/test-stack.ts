@@ -11,7 +11,7 @@ import { createApp } from '../../src/app.factory.js';
 import { createFhirBackend } from '../../src/backends/index.js';
 import { bindSecretsProvider, localSecretsProvider, type LocalSecretsProvider } from '../../src/secrets/index.js';
 import { startEmrSandboxes, type EmrSandboxes } from '../../src/sandbox/emr-sandbox.stack.js';
-import { loadConfig, type AppConfig } from '../../src/config/index.js';
+import { loadConfig, type AppConfig, type TrustedIssuerConfig } from '../../src/config/index.js';
 import { startFhirSandbox } from '../../src/sandbox/fhir-sandbox.server.js';
 import { createPatientPicker } from '../../src/launch/index.js';
 import { startLocalIdp } from '../../src/sandbox/local-idp.server.js';
@@ -51,6 +51,17 @@ export interface TestStackOptions {
   readonly logLines?: string[];
   /** Limit practitioners' standalone-launch patient choice at the IdP to the provider access policy (picker page). */
   readonly patientPicker?: boolean;
+  /**
+   * The authorization server the facade fronts (the first trusted issuer), e.g. the Entra stand-in; the local
+   * IdP and the test issuer stay trusted after it.
+   */
+  readonly authorizationServer?: TrustedIssuerConfig;
+  /**
+   * The azure profile's code paths (Entra scope conversion, no local-only routes) on the local stack: the
+   * configuration is read as local (http URLs on loopback) and then marked azure; the FHIR backend keeps the
+   * local credential.
+   */
+  readonly azureProfile?: boolean;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -69,13 +80,14 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   });
   const testIssuer = await startTestIssuer();
   const emr = options.emr ? await startEmrSandboxes(typeof options.emr === 'object' ? options.emr : {}) : undefined;
-  const config = loadConfig({
+  const localConfig = loadConfig({
     ...emr?.env,
     APP_PROFILE: 'local',
     PORT: String(port),
     PUBLIC_BASE_URL: publicBaseUrl,
     FHIR_BASE_URL: upstreamBaseUrl,
     AUTH_ISSUERS: JSON.stringify([
+      ...(options.authorizationServer ? [options.authorizationServer] : []),
       { issuer: idp.issuer, audiences: [fhirBase], jwksUri: idp.jwksUri },
       { issuer: testIssuer.issuer, audiences: [fhirBase] },
     ]),
@@ -84,12 +96,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     AUDIT_STORE_PATH: join(mkdtempSync(join(tmpdir(), 'facade-audit-')), 'audit.sqlite'),
     ...options.env,
   });
+  const config: AppConfig = options.azureProfile ? { ...localConfig, profile: 'azure' } : localConfig;
   const secrets = localSecretsProvider(config);
   for (const [name, value] of Object.entries(emr?.secrets ?? {})) secrets.set(name, value);
   bindSecretsProvider(config, secrets);
   const logDestination = options.logLines ? { write: (line: string) => void options.logLines!.push(line) } : undefined;
-  picker = createPatientPicker(createFhirBackend(config, upstreamBaseUrl), config.authorization.providerAccess);
-  const app = await createApp(config, createFhirBackend(config, upstreamBaseUrl), { logDestination });
+  picker = createPatientPicker(createFhirBackend(localConfig, upstreamBaseUrl, { secrets }), config.authorization.providerAccess);
+  const app = await createApp(config, createFhirBackend(localConfig, upstreamBaseUrl, { secrets }), { logDestination });
   await app.listen(port, '127.0.0.1');
 
   const tokens = new Map<string, Promise<string>>();
