@@ -57,6 +57,13 @@ describe('configuration', () => {
     ).toThrow(/FHIR_BASE_URL must be https/);
   });
 
+  it('keeps the launch context of a refresh token 24 h by default, within 1 min to 90 days', () => {
+    expect(loadConfig({}).launchRefreshTtlSeconds).toBe(86_400);
+    expect(loadConfig({ LAUNCH_REFRESH_TTL_SECONDS: '3600' }).launchRefreshTtlSeconds).toBe(3600);
+    expect(() => loadConfig({ LAUNCH_REFRESH_TTL_SECONDS: '10' })).toThrow(/LAUNCH_REFRESH_TTL_SECONDS/);
+    expect(() => loadConfig({ LAUNCH_REFRESH_TTL_SECONDS: String(91 * 86_400) })).toThrow(/LAUNCH_REFRESH_TTL_SECONDS/);
+  });
+
   it('refuses an issuer entry without audiences', () => {
     expect(() => loadConfig({ AUTH_ISSUERS: JSON.stringify([{ issuer: 'https://x.example.org' }]) })).toThrow(/AUTH_ISSUERS\[0\]/);
   });
