@@ -31,8 +31,8 @@ export class FhirKitBackend implements FhirBackend {
   }
 
   async request(req: BackendRequest): Promise<BackendResponse> {
-    const deadline = AbortSignal.timeout(this.timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+    // The caller's signal carries its deadline (the resilience policies); a bare call gets this backend's own.
+    const signal = req.signal ?? AbortSignal.timeout(this.timeoutMs);
     const token = await this.credential.getToken(this.tokenScope, { abortSignal: signal });
     if (!token) throw badGateway();
     const headers: Record<string, string> = { authorization: `Bearer ${token.token}`, accept: 'application/fhir+json' };

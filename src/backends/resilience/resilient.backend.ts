@@ -65,8 +65,11 @@ export class ResilientBackend implements FhirBackend {
       this.openedAt = this.now();
     });
     const isolation = bulkhead(config.bulkheadLimit, config.bulkheadQueue);
-    const attempt = timeout(config.attemptTimeoutMs, TimeoutStrategy.Aggressive);
-    const deadline = () => timeout(config.deadlineMs, TimeoutStrategy.Aggressive);
+    // abortOnReturn: false: a call that has returned has nothing left to cancel, and aborting its controller
+    // anyway cost two DOMExceptions per request (issue 9 profile). Timeouts still abort the call in flight.
+    const timeoutOptions = { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false };
+    const attempt = timeout(config.attemptTimeoutMs, timeoutOptions);
+    const deadline = () => timeout(config.deadlineMs, timeoutOptions);
     const retries =
       config.retries > 0
         ? retry(handleWhen(isBackendFailure), {
