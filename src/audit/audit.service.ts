@@ -1,88 +1,72 @@
 /**
- * The audit pipeline as one service: the outbox (durable before the response is released), the recorder
- * (BALP events, one per patient), and the shipper to the configured sink (Event Hubs, or the local store
- * itself in the local profile). Drains within a deadline on shutdown (SIGTERM).
+ * The audit pipeline as one service. The outbox (durable before the response is released), the BALP event
+ * factory and the shipper to the configured sink (Event Hubs, or the local store itself in the local profile)
+ * run in the audit writer thread (audit-writer.worker.ts); this service hands it each request's record and
+ * waits for the commit. Drains within a deadline on shutdown (SIGTERM).
  */
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { AuditOutbox } from './audit-outbox.js';
 import type { AuditRecord } from './audit-record.js';
-import { AuditRecorder } from './audit-recorder.js';
-import { AuditShipper } from './audit-shipper.js';
-import { LocalStoreSink, type AuditSink } from './audit-sink.js';
-import { EventHubsSink } from './event-hubs.sink.js';
+import { AuditWriter } from './audit-writer.js';
 
 const DRAIN_DEADLINE_MS = 10_000;
 /** Ship at most one partial batch per 20 ms: under load, one "delivered" transaction per batch, not per request. */
 const SHIPPER_LINGER_MS = 20;
 
 @Injectable()
-export class AuditService implements OnModuleInit, OnApplicationShutdown {
-  readonly outbox: AuditOutbox;
-  private readonly recorder: AuditRecorder;
-  private readonly sink: AuditSink;
-  readonly shipper: AuditShipper;
+export class AuditService implements OnApplicationShutdown {
+  private readonly writer: AuditWriter;
   private readonly logger = new Logger('Audit');
   private closed = false;
-  private queued: Array<{ record: AuditRecord; resolve: () => void; reject: (err: unknown) => void }> = [];
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     const audit = config.audit;
-    this.outbox = new AuditOutbox({ path: audit.storePath, maxPendingRows: audit.maxPendingEvents });
-    this.recorder = new AuditRecorder(this.outbox, { observer: 'fhir-facade', serverBaseUrl: config.fhirBase });
-    this.sink = createSink(config);
-    this.shipper = new AuditShipper(this.outbox, this.sink, {
-      lingerMs: SHIPPER_LINGER_MS,
-      maxBackoffMs: audit.shipMaxBackoffMs,
-      onError: (_err: unknown, attempt: number) => this.logger.warn({ msg: 'audit shipping failed', attempt }),
-    });
-  }
-
-  onModuleInit(): void {
-    this.shipper.start();
+    this.writer = new AuditWriter(
+      {
+        storePath: audit.storePath,
+        maxPendingEvents: audit.maxPendingEvents,
+        shipMaxBackoffMs: audit.shipMaxBackoffMs,
+        shipperLingerMs: SHIPPER_LINGER_MS,
+        observer: 'fhir-facade',
+        serverBaseUrl: config.fhirBase,
+        eventHubConnectionString: audit.eventHubConnectionString,
+        eventHubName: audit.eventHubName,
+        eventHubNamespace: audit.eventHubNamespace,
+      },
+      { onShipFailure: (attempt) => this.logger.warn({ msg: 'audit shipping failed', attempt }) },
+    );
   }
 
   /**
-   * Appends the request's events; resolves once they are committed (durable), rejects with AuditUnavailableError
-   * when the outbox cannot take them. Group commit: the requests answered in the same turn of the event loop
-   * share one transaction, so under load one fsync covers many requests; a lone request waits one setImmediate.
+   * Resolves once the request's events are committed (durable); rejects with AuditUnavailableError when the
+   * outbox cannot take them. Requests answered together share one commit (see audit-writer.ts).
    */
   record(record: AuditRecord): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.queued.push({ record, resolve, reject }) === 1) setImmediate(() => this.commitQueued());
-    });
-  }
-
-  private commitQueued(): void {
-    const batch = this.queued;
-    this.queued = [];
-    try {
-      this.recorder.recordAll(batch.map((q) => q.record));
-    } catch (err) {
-      for (const q of batch) q.reject(err);
-      return;
-    }
-    for (const q of batch) q.resolve();
+    return this.writer.record(record);
   }
 
   get failMode() {
     return this.config.audit.failMode;
   }
 
+  /** Whether the audit store could be written at last report (readiness). */
+  get writable(): boolean {
+    return this.writer.state.writable;
+  }
+
+  /** Depth and age of the undelivered events (the metrics' OutboxGauges). */
+  readonly outbox = {
+    pendingCount: () => this.writer.state.pending,
+    oldestPendingAgeMs: () => {
+      const at = this.writer.state.oldestPendingAppendedAt;
+      return at === undefined ? 0 : Math.max(0, Date.now() - at);
+    },
+  };
+
   async onApplicationShutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const result = await this.shipper.drain(DRAIN_DEADLINE_MS);
-    if (result.pending > 0) this.logger.warn({ msg: 'audit events left in the outbox at shutdown', pending: result.pending });
-    await this.sink.close();
-    this.outbox.close();
+    const pending = await this.writer.drain(DRAIN_DEADLINE_MS);
+    if (pending > 0) this.logger.warn({ msg: 'audit events left in the outbox at shutdown', pending });
   }
-}
-
-/** Event Hubs when configured (connection string, or namespace with DefaultAzureCredential); else the store is the trail. */
-function createSink(config: AppConfig): AuditSink {
-  const { eventHubConnectionString, eventHubName, eventHubNamespace } = config.audit;
-  if (eventHubConnectionString) return new EventHubsSink({ connectionString: eventHubConnectionString, eventHubName });
-  if (eventHubNamespace && eventHubName) return new EventHubsSink({ fullyQualifiedNamespace: eventHubNamespace, eventHubName });
-  return new LocalStoreSink();
 }

@@ -22,4 +22,6 @@ export { verifyAuditStore, verifyAuditChain, type AuditVerifyResult, type Tamper
 export { accessLogForPatient, type AccessLogEntry } from './audit-trail.js';
 export { AuditModule } from './audit.module.js';
 export { AuditService } from './audit.service.js';
+export { AuditWriter } from './audit-writer.js';
+export type { AuditOutboxState, AuditWriterOptions } from './audit-writer.protocol.js';
 export { registerAuditHook, type AuditAlerts } from './audit-http.hook.js';

@@ -29,7 +29,7 @@ export class HealthController {
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const [upstream, issuers] = await Promise.all([this.backend.ping(), this.issuers.loadAll()]);
     if (!upstream) this.metrics.backendHealthFailure(this.backend.name);
-    const auditStore = this.audit.outbox.writable;
+    const auditStore = this.audit.writable;
     const ok = upstream && auditStore && issuers.every((i) => i.ok);
     reply.status(ok ? 200 : 503);
     return { status: ok ? 'ok' : 'unavailable', checks: { upstream, auditStore, issuers } };

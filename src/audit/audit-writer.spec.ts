@@ -1,0 +1,99 @@
+/**
+ * The audit writer thread: a record's promise resolves only once its events are in the store (another
+ * connection sees them), concurrent records are all kept in one valid chain, and the writer's refusals
+ * (outbox full) reach the caller as AuditUnavailableError, never as a silent success.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { auditRecord } from '../../test/audit/audit-fixtures.js';
+import { tempStore, type TempStore } from '../../test/audit/audit-store-helpers.js';
+import { freePort } from '../../test/support/free-port.js';
+import { AuditUnavailableError } from './audit-unavailable.error.js';
+import { verifyAuditStore } from './audit-verify.js';
+import { AuditWriter } from './audit-writer.js';
+import type { AuditWriterOptions } from './audit-writer.protocol.js';
+
+const stores: TempStore[] = [];
+const writers: AuditWriter[] = [];
+afterEach(async () => {
+  await Promise.all(writers.splice(0).map((w) => w.drain(500)));
+  for (const s of stores.splice(0)) s.cleanup();
+});
+
+function writerFor(overrides: Partial<AuditWriterOptions> = {}): { writer: AuditWriter; path: string } {
+  const store = tempStore();
+  stores.push(store);
+  const writer = new AuditWriter({
+    storePath: store.path,
+    maxPendingEvents: 1_000,
+    shipMaxBackoffMs: 100,
+    shipperLingerMs: 0,
+    observer: 'fhir-facade',
+    ...overrides,
+  });
+  writers.push(writer);
+  return { writer, path: store.path };
+}
+
+function requestIdsIn(path: string): string[] {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    type Entity = { what?: { identifier?: { value?: string } }; type?: { code?: string } };
+    return (db.prepare('SELECT body FROM audit_event ORDER BY seq').all() as Array<{ body: string }>).map(
+      (r) => (JSON.parse(r.body) as { entity?: Entity[] }).entity?.find((e) => e.type?.code === 'XrequestId')?.what?.identifier?.value ?? '',
+    );
+  } finally {
+    db.close();
+  }
+}
+
+describe('AuditWriter', () => {
+  it('resolves a record only once its event is committed to the store', async () => {
+    const { writer, path } = writerFor();
+    await writer.record(auditRecord({ requestId: 'req-durable', patients: ['pat-001'] }));
+    expect(requestIdsIn(path)).toContain('req-durable');
+  });
+
+  it('keeps every one of many concurrent records, in one chain that verifies', async () => {
+    const { writer, path } = writerFor();
+    const ids = Array.from({ length: 300 }, (_, i) => `req-${i}`);
+    await Promise.all(ids.map((requestId, i) => writer.record(auditRecord({ requestId, patients: [`pat-00${i % 5}`] }))));
+    expect(new Set(requestIdsIn(path))).toEqual(new Set(ids));
+    expect(verifyAuditStore(path)).toMatchObject({ status: 'intact', count: 300 });
+  });
+
+  it('refuses with reason "full" when undelivered events would exceed the bound, and reports its state', async () => {
+    // Event Hubs that never answers: nothing is delivered, so the outbox fills up.
+    const port = await freePort();
+    const { writer } = writerFor({
+      maxPendingEvents: 3,
+      eventHubConnectionString: `Endpoint=sb://127.0.0.1:${port};SharedAccessKeyName=x;SharedAccessKey=y;EntityPath=audit;UseDevelopmentEmulator=true`,
+    });
+    for (let i = 0; i < 3; i++) await writer.record(auditRecord({ requestId: `req-${i}`, patients: ['pat-001'] }));
+    const refused = await writer.record(auditRecord({ requestId: 'req-over', patients: ['pat-001'] })).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(AuditUnavailableError);
+    expect((refused as AuditUnavailableError).reason).toBe('full');
+    await expect.poll(() => writer.state.pending).toBe(3);
+    expect(writer.state.writable).toBe(true);
+  });
+
+  it('refuses with reason "unwritable" when the store cannot be opened, and says so', async () => {
+    const scratch = tempStore();
+    stores.push(scratch);
+    writeFileSync(scratch.path, 'not a directory');
+    const { writer } = writerFor({ storePath: join(scratch.path, 'audit.sqlite') }); // under a regular file: never writable
+    const refused = await writer.record(auditRecord({ requestId: 'req-x', patients: ['pat-001'] })).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(AuditUnavailableError);
+    expect((refused as AuditUnavailableError).reason).toBe('unwritable');
+    expect(writer.state.writable).toBe(false);
+  });
+
+  it('refuses records after it has been drained (never a silent success)', async () => {
+    const { writer } = writerFor();
+    await writer.record(auditRecord({ requestId: 'req-before', patients: ['pat-001'] }));
+    expect(await writer.drain(1_000)).toBe(0);
+    await expect(writer.record(auditRecord({ requestId: 'req-after', patients: ['pat-001'] }))).rejects.toBeInstanceOf(AuditUnavailableError);
+  });
+});
