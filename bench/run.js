@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     'no-nginx': { type: 'boolean', default: false },
     'no-md': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'facade-flags': { type: 'string' },
   },
 });
 
@@ -138,7 +139,10 @@ async function main() {
     AUDIT_STORE_PATH: join(TMP, 'audit', 'audit.sqlite'),
     NODE_ENV: 'production',
   };
-  const execArgv = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(HERE, '.tmp', 'prof')] : [];
+  const execArgv = [
+    ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(HERE, '.tmp', 'prof')] : []),
+    ...(args['facade-flags']?.split(' ').filter(Boolean) ?? []), // experiments: V8 flags for the facade only
+  ];
   const forkedAt = performance.now();
   const facadeStarting = startChild(join(HERE, 'lib/facade-child.js'), { env: facadeEnv, execArgv, isReady: (m) => m?.listening });
   const readyMs = await waitFor200(`${facadeOrigin}/health/ready`, forkedAt);
@@ -192,6 +196,7 @@ async function main() {
     measured.push({ id: w.id, title: w.title, requestsPerCycle: w.requests.length, byTarget });
   }
   const memory = rss.stop();
+  if (process.env.BENCH_HEAP_SNAPSHOT) facade.child.send({ heapSnapshot: process.env.BENCH_HEAP_SNAPSHOT });
   const runtime = await new Promise((resolve) => {
     const timer = setTimeout(() => resolve(undefined), 2000);
     facade.child.on('message', (m) => {

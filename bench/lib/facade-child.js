@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 
 const DIST = process.env.BENCH_DIST;
 const load = (path) => import(pathToFileURL(join(DIST, path)).href);
@@ -40,11 +41,13 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 const ms = (ns) => Math.round(ns / 1e4) / 100;
 process.on('message', (m) => {
+  if (m?.heapSnapshot) writeHeapSnapshot(m.heapSnapshot); // experiments (BENCH_HEAP_SNAPSHOT)
   if (m?.stats) {
     process.send?.({
       stats: {
         eventLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
         gc: { ...gc, totalMs: Math.round(gc.totalMs), maxMs: Math.round(gc.maxMs * 10) / 10 },
+        memoryMb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
       },
     });
   }

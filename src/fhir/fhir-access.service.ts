@@ -22,6 +22,7 @@ import {
   passesProviderCheck,
   type AllowDecision,
   type AuthorizationConfig,
+  type CompartmentMemo,
   type FhirInteraction,
 } from '../smart/index.js';
 import type { AccessRecord } from './access-record.js';
@@ -72,13 +73,16 @@ export class FhirAccessService {
     const outgoing: FhirInteraction = { ...interaction, body, params: decision.narrowing?.params ?? interaction.params };
     const result = await this.maskingErrors(principal, () => (batch ? this.forwardBatch(outgoing, decision, ctx) : this.fhir.execute(outgoing, ctx.forward)));
 
-    if (result.body !== undefined) result.body = await this.outbound(result.body as Resource, principal, decision, interaction);
+    // The returned resources are not modified until they are masked (below): their compartment membership is
+    // evaluated once for the visibility filter, the provider policy and the audit's patient list.
+    const compartments: CompartmentMemo = new WeakMap();
+    if (result.body !== undefined) result.body = await this.outbound(result.body as Resource, principal, decision, interaction, compartments);
     if (result.body === null) {
       // A write the caller may not read back (e.g. `c` without `r`): the outcome status, no body.
       if (!isWrite(interaction.interaction)) throw notFound();
       result.body = undefined;
     }
-    this.recordPatients(result.body as Resource | undefined, prepared?.before ?? undefined, record);
+    this.recordPatients(result.body as Resource | undefined, prepared?.before ?? undefined, record, compartments);
     if (decided.breakGlass && record.breakGlassReason) {
       const key = principalKey(principal);
       for (const id of record.patients) this.breakGlass.grant(key, id, record.breakGlassReason);
@@ -136,11 +140,11 @@ export class FhirAccessService {
   }
 
   /** Visibility of everything returned: compartment and scopes, then the provider policy. */
-  private async outbound(body: Resource, principal: Principal, decision: AllowDecision, i: FhirInteraction): Promise<Resource | null> {
+  private async outbound(body: Resource, principal: Principal, decision: AllowDecision, i: FhirInteraction, compartments: CompartmentMemo): Promise<Resource | null> {
     if (i.interaction === 'capabilities') return body;
-    const visible = filterVisible(body, principal, decision);
+    const visible = filterVisible(body, principal, decision, compartments);
     if (!visible) return null;
-    return filterByProviderAccess(visible, principal, decision, this.checker);
+    return filterByProviderAccess(visible, principal, decision, this.checker, compartments);
   }
 
   /** A batch sends only its allowed entries upstream; denied ones are answered 403 in place. */
@@ -161,9 +165,9 @@ export class FhirAccessService {
     return { ...partial, body: { resourceType: 'Bundle', type: 'batch-response', entry } };
   }
 
-  private recordPatients(body: Resource | undefined, before: Resource | undefined, record: AccessRecord): void {
+  private recordPatients(body: Resource | undefined, before: Resource | undefined, record: AccessRecord, compartments: CompartmentMemo): void {
     const add = (r: Resource | undefined) => {
-      if (r) for (const id of compartmentPatientIds(r)) record.patients.add(id);
+      if (r) for (const id of compartmentPatientIds(r, compartments)) record.patients.add(id);
     };
     add(before);
     if (!body) return;

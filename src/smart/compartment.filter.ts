@@ -11,7 +11,7 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Principal } from '../auth/principal.js';
 import { notFound } from '../fhir/outcomes.js';
 import type { AllowDecision, AuthorizationDecision } from './authorization.types.js';
-import { isInPatientCompartment, isPatientCompartmentType } from './patient-compartment.js';
+import { isInPatientCompartment, isPatientCompartmentType, type CompartmentMemo } from './patient-compartment.js';
 import { visibleScopesFor } from './scope-grants.js';
 import { matchesAnyScope } from './scope-query.matcher.js';
 
@@ -22,12 +22,13 @@ const RESULT_BUNDLES = new Set(['searchset', 'history', 'batch-response', 'trans
  * Returns what the principal may see of a response: a Bundle without the entries it may not see (and
  * `total` no longer counting them), or a single resource with non-compartment `contained` resources
  * stripped, or `null` when the single resource may not be seen (answer 404). Never mutates its input.
+ * `memo` keeps each resource's compartment membership for the rest of the request (see CompartmentMemo).
  */
-export function filterVisible<T extends Resource>(resource: T, principal: Principal, decision: AllowDecision): T | null {
-  if (isResultBundle(resource)) return filterBundle(resource, principal, decision) as unknown as T;
+export function filterVisible<T extends Resource>(resource: T, principal: Principal, decision: AllowDecision, memo?: CompartmentMemo): T | null {
+  if (isResultBundle(resource)) return filterBundle(resource, principal, decision, memo) as unknown as T;
   if (resource.resourceType === 'CapabilityStatement' && decision.rule === 'capabilities') return resource;
   if (resource.resourceType === 'OperationOutcome') return resource;
-  return isVisible(resource, principal, decision) ? stripContained(resource, decision) : null;
+  return isVisible(resource, principal, decision, memo) ? stripContained(resource, decision) : null;
 }
 
 /**
@@ -35,12 +36,12 @@ export function filterVisible<T extends Resource>(resource: T, principal: Princi
  * covers its type (and, for granular scopes, the resource matches the scope's query); under patient
  * context it is in the patient's compartment or is configured reference data.
  */
-export function isVisible(resource: Resource, principal: Principal, decision: AllowDecision): boolean {
+export function isVisible(resource: Resource, principal: Principal, decision: AllowDecision, memo?: CompartmentMemo): boolean {
   const { visibility } = decision;
   const scopes = visibleScopesFor(principal, visibility.contexts, resource.resourceType);
   if (!scopes.length || !matchesAnyScope(resource, scopes)) return false;
   if (visibility.patientId === undefined) return true;
-  if (isPatientCompartmentType(resource.resourceType)) return isInPatientCompartment(resource, visibility.patientId);
+  if (isPatientCompartmentType(resource.resourceType)) return isInPatientCompartment(resource, visibility.patientId, memo);
   return visibility.referenceDataTypes.includes(resource.resourceType);
 }
 
@@ -48,17 +49,17 @@ function isResultBundle(resource: Resource): resource is Bundle {
   return resource.resourceType === 'Bundle' && RESULT_BUNDLES.has((resource as Bundle).type ?? '');
 }
 
-function filterBundle(bundle: Bundle, principal: Principal, decision: AllowDecision): Bundle {
+function filterBundle(bundle: Bundle, principal: Principal, decision: AllowDecision, memo?: CompartmentMemo): Bundle {
   if (bundle.type === 'batch-response' || bundle.type === 'transaction-response') {
     // Entries answer request entries by position: replace what may not be seen, never remove.
-    const entry = (bundle.entry ?? []).map((e, i) => filterResponseEntry(e, principal, decision.entries?.[i] ?? decision));
+    const entry = (bundle.entry ?? []).map((e, i) => filterResponseEntry(e, principal, decision.entries?.[i] ?? decision, memo));
     return { ...bundle, entry };
   }
   const before = bundle.entry ?? [];
   const entry: BundleEntry[] = [];
   let removedMatches = false;
   for (const e of before) {
-    const kept = filterResultEntry(e, principal, decision);
+    const kept = filterResultEntry(e, principal, decision, memo);
     if (kept) entry.push(kept);
     else if ((e.search?.mode ?? 'match') === 'match') removedMatches = true;
   }
@@ -73,26 +74,26 @@ function filterBundle(bundle: Bundle, principal: Principal, decision: AllowDecis
   return out;
 }
 
-function filterResultEntry(e: BundleEntry, principal: Principal, decision: AllowDecision): BundleEntry | undefined {
+function filterResultEntry(e: BundleEntry, principal: Principal, decision: AllowDecision, memo?: CompartmentMemo): BundleEntry | undefined {
   const resource = e.resource;
   if (!resource) {
     // History entries of deletions name an id but carry nothing to check: shown only without patient context.
     return decision.visibility.patientId === undefined ? e : undefined;
   }
   if (resource.resourceType === 'OperationOutcome') return undefined;
-  if (isResultBundle(resource)) return { ...e, resource: filterBundle(resource, principal, decision) };
-  return isVisible(resource, principal, decision) ? { ...e, resource: stripContained(resource, decision) } : undefined;
+  if (isResultBundle(resource)) return { ...e, resource: filterBundle(resource, principal, decision, memo) };
+  return isVisible(resource, principal, decision, memo) ? { ...e, resource: stripContained(resource, decision) } : undefined;
 }
 
-function filterResponseEntry(e: BundleEntry, principal: Principal, decision: AuthorizationDecision): BundleEntry {
+function filterResponseEntry(e: BundleEntry, principal: Principal, decision: AuthorizationDecision, memo?: CompartmentMemo): BundleEntry {
   if (decision.verdict === 'deny') {
     // The caller answered a denied entry with 403 without sending it upstream; never show a resource there.
     return { response: e.response?.status?.startsWith('403') ? e.response : hidden() };
   }
   const resource = e.resource;
   if (!resource || resource.resourceType === 'OperationOutcome') return e;
-  if (isResultBundle(resource)) return { ...e, resource: filterBundle(resource, principal, decision) };
-  return isVisible(resource, principal, decision) ? { ...e, resource: stripContained(resource, decision) } : { response: hidden() };
+  if (isResultBundle(resource)) return { ...e, resource: filterBundle(resource, principal, decision, memo) };
+  return isVisible(resource, principal, decision, memo) ? { ...e, resource: stripContained(resource, decision) } : { response: hidden() };
 }
 
 function hidden(): NonNullable<BundleEntry['response']> {

@@ -9,6 +9,7 @@ import {
   narrowingParam,
   patientCompartmentTypes,
   patientIdFromReference,
+  type CompartmentMemo,
 } from './patient-compartment.js';
 
 const observation = (subject: string, extra: Partial<Observation> = {}): Observation => ({
@@ -62,7 +63,19 @@ describe('isInPatientCompartment', () => {
 
   it('an Observation performed by the patient is in the compartment (performer is a compartment param)', () => {
     const obs = observation('Patient/p2', { performer: [{ reference: 'Practitioner/d1' }, { reference: 'Patient/p1' }] });
-    expect(compartmentPatientIds(obs).sort()).toEqual(['p1', 'p2']);
+    expect([...compartmentPatientIds(obs)].sort()).toEqual(['p1', 'p2']);
+  });
+
+  it('a memo answers a resource it has seen without evaluating again, and never confuses two resources', () => {
+    const memo: CompartmentMemo = new WeakMap();
+    const a = observation('Patient/p1');
+    const b = observation('Patient/p2'); // same id and shape, another patient
+    const first = compartmentPatientIds(a, memo);
+    expect(first).toEqual(['p1']);
+    expect(compartmentPatientIds(a, memo)).toBe(first); // the memo's own array: not evaluated again
+    expect(compartmentPatientIds(b, memo)).toEqual(['p2']);
+    expect(isInPatientCompartment(b, 'p1', memo)).toBe(false);
+    expect(isInPatientCompartment(a, 'p1', memo)).toBe(true);
   });
 
   it('an Encounter belongs by subject', () => {

@@ -85,8 +85,23 @@ export function patientIdFromReference(reference: string | undefined): string | 
  * through the type's compartment parameters. Empty for types outside the compartment. (Audit uses this to
  * write one AuditEvent per patient.)
  */
-export function compartmentPatientIds(resource: Resource): string[] {
+export function compartmentPatientIds(resource: Resource, memo?: CompartmentMemo): readonly string[] {
   if (resource.resourceType === 'Patient') return resource.id ? [resource.id] : [];
+  const known = memo?.get(resource);
+  if (known) return known;
+  const ids = evaluateCompartment(resource);
+  memo?.set(resource, ids);
+  return ids;
+}
+
+/**
+ * The compartment membership of resources already evaluated while answering one request, by object: the
+ * visibility filter, the provider policy and the audit's patient list ask about the same returned resources.
+ * Only for resources that are not modified while it lives (a response between its arrival and its masking).
+ */
+export type CompartmentMemo = WeakMap<Resource, readonly string[]>;
+
+function evaluateCompartment(resource: Resource): readonly string[] {
   const atoms = expressionsFor(resource.resourceType);
   if (!atoms.length) return [];
   const ids = new Set<string>();
@@ -106,10 +121,10 @@ export function compartmentPatientIds(resource: Resource): string[] {
  *
  * @see https://hl7.org/fhir/R4/compartmentdefinition-patient.html
  */
-export function isInPatientCompartment(resource: Resource, patientId: string): boolean {
+export function isInPatientCompartment(resource: Resource, patientId: string, memo?: CompartmentMemo): boolean {
   if (!patientId) return false;
   if (resource.resourceType === 'Patient') return resource.id === patientId;
-  return compartmentPatientIds(resource).includes(patientId);
+  return compartmentPatientIds(resource, memo).includes(patientId);
 }
 
 /** Compiled FHIRPath expressions of the type's compartment parameters, restricted to this type; cached. */

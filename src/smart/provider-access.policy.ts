@@ -18,7 +18,7 @@ import type { Bundle, CareTeam, Encounter, Patient, PractitionerRole, Reference,
 import type { Principal } from '../auth/principal.js';
 import { notFound } from '../fhir/outcomes.js';
 import type { AllowDecision, ProviderAccessMode } from './authorization.types.js';
-import { compartmentPatientIds } from './patient-compartment.js';
+import { compartmentPatientIds, type CompartmentMemo } from './patient-compartment.js';
 import { practitionerReference } from './scope-grants.js';
 
 /** Decides, with FHIR lookups, whether a practitioner may open a patient. */
@@ -87,6 +87,7 @@ export async function filterByProviderAccess<T extends Resource>(
   principal: Principal,
   decision: AllowDecision,
   checker: ProviderAccessChecker,
+  compartments?: CompartmentMemo,
 ): Promise<T | null> {
   const check = decision.providerCheck;
   if (!check || decision.breakGlass || !('fromResults' in check)) return resource;
@@ -96,7 +97,7 @@ export async function filterByProviderAccess<T extends Resource>(
     if (!p) memo.set(id, (p = checker.canOpen(principal, id)));
     return p;
   };
-  const allowed = async (r: Resource): Promise<boolean> => (await Promise.all(compartmentPatientIds(r).map(canOpen))).every(Boolean);
+  const allowed = async (r: Resource): Promise<boolean> => (await Promise.all(compartmentPatientIds(r, compartments).map(canOpen))).every(Boolean);
   if (resource.resourceType !== 'Bundle') return (await allowed(resource)) ? resource : null;
   const bundle = resource as Bundle;
   const entries = bundle.entry ?? [];
