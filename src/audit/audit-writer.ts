@@ -97,10 +97,20 @@ export class AuditWriter {
       if (this.inFlight?.id !== id) return;
       this.inFlight = undefined;
       refuse(batch, 'audit writer did not acknowledge in time');
-      void worker.terminate(); // its exit starts a new writer for whatever is queued
+      // Given up on, even if it never stops (a thread stuck in a system call ignores terminate): the next
+      // batch goes to a new writer.
+      if (this.worker === worker) this.worker = undefined;
+      void worker.terminate();
+      this.flush();
     }, ACK_TIMEOUT_MS);
     this.inFlight = { id, batch, timer };
-    worker.postMessage({ type: 'record', id, records: batch.map((w) => w.record) });
+    try {
+      worker.postMessage({ type: 'record', id, records: batch.map((w) => w.record) });
+    } catch {
+      clearTimeout(timer);
+      this.inFlight = undefined;
+      refuse(batch, 'audit record could not be handed to the writer');
+    }
   }
 
   private onMessage(message: FromWriter): void {
