@@ -20,7 +20,8 @@ import { AmqpPeer } from '../test/support/amqp-peer.ts';
 const { values } = parseArgs({ options: { events: { type: 'string', default: '20000' }, requests: { type: 'string', default: '5000' } } });
 const EVENTS = Number(values.events);
 const REQUESTS = Number(values.requests);
-const TMP = join(import.meta.dirname, '.tmp');
+// Its own folder: a concurrent `npm run bench` keeps its files in bench/.tmp/run-<pid>.
+const TMP = join(import.meta.dirname, '.tmp', `audit-${process.pid}`);
 rmSync(TMP, { recursive: true, force: true });
 mkdirSync(TMP, { recursive: true });
 
