@@ -18,7 +18,7 @@ export interface AuditWriterOptions {
   readonly eventHubNamespace?: string;
 }
 
-/** The outbox as the metrics and the readiness probe see it, refreshed after every commit and every second. */
+/** The outbox as the metrics and the readiness probe see it: depth after every commit, all of it every second. */
 export interface AuditOutboxState {
   readonly writable: boolean;
   readonly pending: number;
@@ -32,7 +32,13 @@ export type ToWriter =
   | { readonly type: 'drain'; readonly deadlineMs: number };
 
 export type FromWriter =
-  | { readonly type: 'recorded'; readonly id: number; readonly error?: { readonly reason: AuditUnavailableReason; readonly message: string } }
+  | {
+      readonly type: 'recorded';
+      readonly id: number;
+      readonly error?: { readonly reason: AuditUnavailableReason; readonly message: string };
+      readonly writable: boolean;
+      readonly pending: number;
+    }
   | { readonly type: 'state'; readonly state: AuditOutboxState }
   | { readonly type: 'ship-failed'; readonly attempt: number }
   | { readonly type: 'drained'; readonly pending: number };

@@ -120,6 +120,7 @@ export class AuditWriter {
         if (!done || done.id !== message.id) return;
         clearTimeout(done.timer);
         this.inFlight = undefined;
+        this.current = { ...this.current, writable: message.writable, pending: message.pending };
         if (message.error) refuse(done.batch, message.error.message, message.error.reason);
         else for (const w of done.batch) w.resolve();
         this.flush();

@@ -41,18 +41,18 @@ function postState(): void {
   post({ type: 'state', state: { writable: outbox.writable, pending: outbox.pendingCount(), oldestPendingAppendedAt: oldest, shipFailures: shipper.consecutiveFailures } });
 }
 
+/** Commits one batch and acknowledges it, with the outbox's depth (the age follows with the periodic state). */
 function record(id: number, records: ToWriter & { type: 'record' }): void {
   try {
     recorder.recordAll(records.records);
-    post({ type: 'recorded', id });
+    post({ type: 'recorded', id, writable: true, pending: outbox.pendingCount() });
   } catch (err) {
     const error =
       err instanceof AuditUnavailableError
         ? { reason: err.reason, message: err.message }
         : { reason: 'unwritable' as const, message: 'audit events could not be built' };
-    post({ type: 'recorded', id, error });
+    post({ type: 'recorded', id, error, writable: outbox.writable, pending: outbox.pendingCount() });
   }
-  postState();
 }
 
 async function drain(deadlineMs: number): Promise<void> {
