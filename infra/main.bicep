@@ -134,6 +134,15 @@ param logLevel string = 'info'
 @description('Durable local audit outbox inside the container (AUDIT_STORE_PATH).')
 param auditStorePath string = '/var/lib/fhir-facade/audit-outbox.db'
 
+@description('EMR backends by name (epic, cerner): { fhirBaseUrl, tokenUrl, mrnSystem, scope? }; client ids and private keys go into Key Vault as <name>-client-id and <name>-private-key (docs/deploy.md). Empty: no EMR.')
+param emrBackends object = {}
+
+@description('MRN identifier system of the AHDS patients (PATIENT_MRN_SYSTEM), for the EMR cross-walk; empty keeps the default.')
+param patientMrnSystem string = ''
+
+@description('FHIR_ROUTES (see README); empty keeps the default routing.')
+param fhirRoutes array = []
+
 @description('Grant the facade FHIR Data Contributor (true) or FHIR Data Reader (false).')
 param fhirWriteAccess bool = true
 
@@ -365,6 +374,9 @@ module containerApps 'modules/container-apps.bicep' = {
     gatewaySecretUri: keyVault.outputs.gatewaySecretUri
     redisUrlSecretUri: redis.outputs.redisUrlSecretUri
     logLevel: logLevel
+    emrBackends: emrBackends
+    patientMrnSystem: patientMrnSystem
+    fhirRoutes: fhirRoutes
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
   }

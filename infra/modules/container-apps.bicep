@@ -74,7 +74,49 @@ param appInsightsConnectionString string
 @description('Log Analytics workspace for diagnostic settings.')
 param logAnalyticsWorkspaceId string
 
+@description('EMR backends by name (epic, cerner): { fhirBaseUrl, tokenUrl, mrnSystem, scope? }. Each EMR client id and private key are the Key Vault secrets <name>-client-id and <name>-private-key, which the facade reads itself (docs/deploy.md). Empty: no EMR.')
+param emrBackends object = {}
+
+@description('MRN identifier system of the primary FHIR server (PATIENT_MRN_SYSTEM) for the patient cross-walk; empty keeps the default.')
+param patientMrnSystem string = ''
+
+@description('FHIR_ROUTES: which resource types go to which backends; empty keeps the default routing.')
+param fhirRoutes array = []
+
 var port = 8080
+
+// EPIC_FHIR_BASE_URL, EPIC_TOKEN_URL, EPIC_MRN_SYSTEM [, EPIC_SCOPE], the same for CERNER (README configuration).
+var emrEnv = flatten([for emr in items(emrBackends): concat([
+  {
+    name: '${toUpper(emr.key)}_FHIR_BASE_URL'
+    value: emr.value.fhirBaseUrl
+  }
+  {
+    name: '${toUpper(emr.key)}_TOKEN_URL'
+    value: emr.value.tokenUrl
+  }
+  {
+    name: '${toUpper(emr.key)}_MRN_SYSTEM'
+    value: emr.value.mrnSystem
+  }
+], contains(emr.value, 'scope') ? [
+  {
+    name: '${toUpper(emr.key)}_SCOPE'
+    value: emr.value.scope
+  }
+] : [])])
+
+var routingEnv = concat(empty(patientMrnSystem) ? [] : [
+  {
+    name: 'PATIENT_MRN_SYSTEM'
+    value: patientMrnSystem
+  }
+], empty(fhirRoutes) ? [] : [
+  {
+    name: 'FHIR_ROUTES'
+    value: string(fhirRoutes)
+  }
+])
 var auditVolumeMountPath = '/var/lib/fhir-facade'
 
 resource environment 'Microsoft.App/managedEnvironments@2024-03-01' = {
@@ -150,7 +192,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             cpu: json(cpu)
             memory: memory
           }
-          env: [
+          env: concat([
             {
               name: 'APP_PROFILE'
               value: 'azure'
@@ -212,7 +254,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
               name: 'AZURE_CLIENT_ID'
               value: identityClientId
             }
-          ]
+          ], emrEnv, routingEnv)
           probes: [
             {
               type: 'Liveness'

@@ -114,12 +114,17 @@ describe('gateway rules from the seeds', () => {
   });
 });
 
-/** Env var names a Container App sets, with whether each is a secret reference. */
+/**
+ * Env var names a Container App sets, with whether each is a secret reference: the literal list (`env: [...]`, or
+ * the first argument of `env: concat([...], optional lists)`).
+ */
 function containerEnv(source: ParsedBicepFile): Map<string, { value?: string; secretRef?: string }> {
   const env = new Map<string, { value?: string; secretRef?: string }>();
   for (const property of descendants(source.tree.rootNode, 'object_property')) {
     if (property.namedChildren[0]?.text !== 'env') continue;
-    for (const item of property.namedChildren[1]?.namedChildren ?? []) {
+    const value = property.namedChildren[1];
+    const list = value?.type === 'array' ? value : value ? descendants(value, 'array')[0] : undefined;
+    for (const item of list?.namedChildren ?? []) {
       const entry = objectProperties(item);
       const name = stringLiteral(entry.get('name'));
       if (name) env.set(name, { value: entry.get('value')?.text, secretRef: stringLiteral(entry.get('secretRef')) });
@@ -147,6 +152,18 @@ function containerAppProblems(source: ParsedBicepFile): string[] {
 describe('infrastructure rules', () => {
   it('the Container App sets the whole configuration contract, secrets from Key Vault, probes on 8080', () => {
     expect(containerAppProblems(file('infra/modules/container-apps.bicep'))).toEqual([]);
+  });
+
+  it('the optional EMR and routing variables it can set are the names the configuration reads (README table)', () => {
+    const bicep = file('infra/modules/container-apps.bicep').source;
+    const readme = readRepoFile('README.md');
+    const suffixes = [...bicep.matchAll(/'\$\{toUpper\(emr\.key\)\}(_[A-Z_]+)'/g)].map((m) => m[1]!);
+    expect(suffixes.sort()).toEqual(['_FHIR_BASE_URL', '_MRN_SYSTEM', '_SCOPE', '_TOKEN_URL']);
+    for (const emr of ['EPIC', 'CERNER']) for (const suffix of suffixes) expect(readme).toContain(`\`${emr}${suffix}\``);
+    for (const name of ['PATIENT_MRN_SYSTEM', 'FHIR_ROUTES']) {
+      expect(bicep).toContain(`name: '${name}'`);
+      expect(readme).toContain(`\`${name}\``);
+    }
   });
 
   it('a missing variable or a plain-text secret is caught (negative case)', async () => {
