@@ -31,7 +31,6 @@ export class AuditWriter {
   private worker?: Worker;
   private queued: Waiting[] = [];
   private inFlight?: { readonly id: number; readonly batch: readonly Waiting[]; readonly timer: NodeJS.Timeout };
-  private scheduled = false;
   private nextId = 1;
   private closed = false;
   private drained?: (pending: number) => void;
@@ -54,10 +53,8 @@ export class AuditWriter {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new AuditUnavailableError('unwritable', 'audit writer is closed'));
       this.queued.push({ record, resolve, reject });
-      if (!this.scheduled && !this.inFlight) {
-        this.scheduled = true;
-        setImmediate(() => this.flush()); // the requests answered in this turn go in one batch
-      }
+      // An idle writer takes the record at once; while it commits, the next records gather for one batch.
+      if (!this.inFlight) this.flush();
     });
   }
 
@@ -85,7 +82,6 @@ export class AuditWriter {
   }
 
   private flush(): void {
-    this.scheduled = false;
     if (this.inFlight || this.queued.length === 0) return;
     const batch = this.queued;
     this.queued = [];
