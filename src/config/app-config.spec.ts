@@ -64,6 +64,17 @@ describe('configuration', () => {
     expect(() => loadConfig({ LAUNCH_REFRESH_TTL_SECONDS: String(91 * 86_400) })).toThrow(/LAUNCH_REFRESH_TTL_SECONDS/);
   });
 
+  it("reads the facade's own app registration for the azure picker; its secret is a secret, never in the config", () => {
+    expect(loadConfig({}).facadeClientId).toBeUndefined();
+    const config = loadConfig({ FACADE_CLIENT_ID: 'facade-app', FACADE_CLIENT_SECRET: 'SECRET-VALUE' });
+    expect(config.facadeClientId).toBe('facade-app');
+    expect(config.secrets.values['facade-client-secret']).toBe('SECRET-VALUE');
+    expect(JSON.stringify({ ...config, secrets: undefined })).not.toContain('SECRET-VALUE');
+    expect(() => loadConfig({ FACADE_CLIENT_ID: 'facade-app' })).toThrow(/FACADE_CLIENT_SECRET/);
+    // With Key Vault the secret `facade-client-secret` may live there instead.
+    expect(loadConfig({ FACADE_CLIENT_ID: 'facade-app', KEY_VAULT_URL: 'https://kv.example.org' }).facadeClientId).toBe('facade-app');
+  });
+
   it('refuses an issuer entry without audiences', () => {
     expect(() => loadConfig({ AUTH_ISSUERS: JSON.stringify([{ issuer: 'https://x.example.org' }]) })).toThrow(/AUTH_ISSUERS\[0\]/);
   });

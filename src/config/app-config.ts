@@ -75,6 +75,12 @@ export interface AppConfig {
    * seconds (`LAUNCH_REFRESH_TTL_SECONDS`); renewed at each refresh.
    */
   readonly launchRefreshTtlSeconds: number;
+  /**
+   * The facade's own Entra ID app registration (`FACADE_CLIENT_ID`), a confidential client whose secret is read
+   * through the secrets provider (`facade-client-secret`): the sign-in before the azure profile's patient picker.
+   * Unset: no picker in the azure profile.
+   */
+  readonly facadeClientId?: string;
 }
 
 /** A SMART app registered for EHR launch: the OAuth client id and the URL the EHR opens with `iss` and `launch`. */
@@ -154,6 +160,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (maskingHashKey === undefined && !env.KEY_VAULT_URL) bad('MASKING_HASH_KEY', 'is required in the azure profile (or KEY_VAULT_URL)');
   else if (maskingHashKey !== undefined && maskingHashKey.length < 16) bad('MASKING_HASH_KEY', 'must be at least 16 characters');
 
+  const facadeClientId = optional('FACADE_CLIENT_ID');
+  if (facadeClientId !== undefined && !optional('FACADE_CLIENT_SECRET') && !env.KEY_VAULT_URL) {
+    bad('FACADE_CLIENT_SECRET', 'is required with FACADE_CLIENT_ID (or KEY_VAULT_URL)');
+  }
+
   const config: AppConfig = {
     profile,
     port,
@@ -191,6 +202,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     launchTtlSeconds: int('LAUNCH_TTL_SECONDS', 300, 1, 3600),
     // Default: Entra ID's refresh token lifetime for single-page apps (24 h); at most its 90-day maximum.
     launchRefreshTtlSeconds: int('LAUNCH_REFRESH_TTL_SECONDS', 86_400, 60, 90 * 86_400),
+    facadeClientId,
   };
   if (profile === 'azure' && authIssuers.length === 0) bad('AUTH_ISSUERS', 'must name at least one issuer in the azure profile');
   if (problems.length) throw new ConfigError(problems);

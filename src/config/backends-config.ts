@@ -77,6 +77,8 @@ const READ_INTERACTIONS = ['read', 'vread', 'search-type'];
 /** Secret names (Key Vault names: letters, digits, dashes). */
 export const secretNames = {
   maskingHashKey: 'masking-hash-key',
+  /** The client secret of the facade's own Entra app registration (the azure patient picker's sign-in). */
+  facadeClientSecret: 'facade-client-secret',
   clientId: (emr: EmrName) => `${emr}-client-id`,
   privateKey: (emr: EmrName) => `${emr}-private-key`,
 } as const;
@@ -130,6 +132,7 @@ export function parseSecretsConfig(env: Env, bad: Bad): SecretsConfig {
     const keyFile = env[`${prefix}_PRIVATE_KEY_FILE`];
     if (keyFile) files[secretNames.privateKey(name)] = keyFile;
   }
+  if (env.FACADE_CLIENT_SECRET) values[secretNames.facadeClientSecret] = env.FACADE_CLIENT_SECRET;
   return {
     refreshMs: intReader(env, bad)('SECRETS_REFRESH_MS', 5 * 60_000, 0, 24 * 3_600_000),
     dir: env.SECRETS_DIR || undefined,

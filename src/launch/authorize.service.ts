@@ -2,7 +2,9 @@
  * `/auth/authorize`: checks the request (aud, PKCE S256), redeems an EHR `launch` value (single use),
  * binds its context to the PKCE challenge for the token endpoint, and sends the browser on to the
  * upstream authorization server: the local IdP (launch context passed as `launch_patient` /
- * `launch_encounter`), or Entra ID (scopes converted to Entra form).
+ * `launch_encounter`), or Entra ID (scopes converted to Entra form). In the azure profile a standalone launch
+ * asking for `launch/patient` goes first through the facade's own sign-in and patient picker
+ * (facade-sign-in.service.ts, patient-picker.service.ts), which then forwards the app's request unchanged.
  *
  * @see https://hl7.org/fhir/smart-app-launch/app-launch.html#obtain-authorization-code
  * @see https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow
@@ -10,14 +12,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { AuthorizationServerDiscovery } from '../fhir/authorization-server.discovery.js';
-import { parseAuthorizeRequest } from './authorize-request.js';
+import type { SmartEndpoints } from '../smart/index.js';
+import { parseAuthorizeRequest, type AuthorizeRequest } from './authorize-request.js';
 import { toEntraScopes } from './entra-scopes.js';
 import { tokenContextOf, type LaunchContext, type TokenContext } from './launch-context.js';
-import { LAUNCH_CONTEXT_STORE, storeKey, type LaunchContextStore } from './launch-context.store.js';
+import { FacadeSignInService } from './facade-sign-in.service.js';
+import { AUTHORIZATION_TTL_MS, LAUNCH_CONTEXT_STORE, storeKey, type LaunchContextStore } from './launch-context.store.js';
 import { OAuthError } from './oauth-error.js';
-
-/** How long an authorization may take from /authorize to /token (sign-in + code exchange). */
-export const AUTHORIZATION_TTL_MS = 10 * 60_000;
 
 /** The key binding a launch context to one authorization: the client and its PKCE challenge. */
 export const bindingKey = (clientId: string, codeChallenge: string) => storeKey('authz', `${clientId} ${codeChallenge}`);
@@ -28,6 +29,7 @@ export class AuthorizeService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LAUNCH_CONTEXT_STORE) private readonly store: LaunchContextStore,
     private readonly discovery: AuthorizationServerDiscovery,
+    private readonly signIn: FacadeSignInService,
   ) {}
 
   /** The URL to redirect the browser to. */
@@ -41,11 +43,17 @@ export class AuthorizeService {
       const context: TokenContext = tokenContextOf(launch);
       await this.store.put(bindingKey(req.clientId, req.codeChallenge), context, AUTHORIZATION_TTL_MS);
     }
+    // Azure, standalone launch with launch/patient: the facade's own sign-in and picker come first.
+    if (this.signIn.applies(req)) return this.signIn.start(req, (await this.upstream()).authorizationEndpoint);
+    return this.forward(req, launch);
+  }
 
-    const upstream = await this.discovery.upstream().catch(() => {
-      throw new OAuthError('temporarily_unavailable', 'The authorization server is unavailable', 503);
-    });
-    const url = new URL(upstream.authorizationEndpoint);
+  /**
+   * Entra's (or the local IdP's) authorize URL for the app's own request: the same for every launch, and what
+   * the azure patient picker sends the browser on to once the patient is chosen and bound.
+   */
+  async forward(req: AuthorizeRequest, launch?: LaunchContext): Promise<string> {
+    const url = new URL((await this.upstream()).authorizationEndpoint);
     const p = url.searchParams;
     p.set('response_type', 'code');
     p.set('client_id', req.clientId);
@@ -66,6 +74,13 @@ export class AuthorizeService {
       }
     }
     return url.href;
+  }
+
+  /** The upstream authorization server's endpoints; OAuth 503 when it cannot be reached. */
+  upstream(): Promise<SmartEndpoints> {
+    return this.discovery.upstream().catch(() => {
+      throw new OAuthError('temporarily_unavailable', 'The authorization server is unavailable', 503);
+    });
   }
 
   /** The application ID URI Entra scopes are prefixed with: the first trusted issuer's audience. */

@@ -21,9 +21,13 @@ export interface LaunchContextStore {
 
 /**
  * What a key stands for: an EHR `launch` value, an authorization bound to a PKCE challenge, an issued access
- * token, an issued refresh token.
+ * token, an issued refresh token; in the azure patient picker, the handle (`state`) of an app's authorization
+ * request waiting for the facade's own sign-in, and the CSRF value of a picker form.
  */
-export type StoreKeyKind = 'launch' | 'authz' | 'token' | 'refresh';
+export type StoreKeyKind = 'launch' | 'authz' | 'token' | 'refresh' | 'picker' | 'picker-form';
+
+/** How long an authorization may take from /authorize to /token (sign-in, picker, code exchange). */
+export const AUTHORIZATION_TTL_MS = 10 * 60_000;
 
 /** Store keys never hold the secret itself (a `launch` value, a PKCE challenge, a token): only its SHA-256. */
 export function storeKey(kind: StoreKeyKind, secret: string): string {

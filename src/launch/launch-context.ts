@@ -33,6 +33,15 @@ export interface TokenContext {
 }
 
 /**
+ * What /authorize binds to an authorization (`bindingKey`): the token-response context, and, when a practitioner
+ * chose the patient on the facade's picker (azure profile), the Entra object id (`oid`) of who chose: only a
+ * token issued to that same account may take the context.
+ */
+export interface BoundContext extends TokenContext {
+  pickedBy?: string;
+}
+
+/**
  * What is kept for an issued access token that cannot carry its launch context (an Entra ID token), under
  * SHA-256 of the token, for as long as the token is accepted.
  */

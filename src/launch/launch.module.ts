@@ -4,8 +4,11 @@ import { FhirModule } from '../fhir/fhir.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthorizeService } from './authorize.service.js';
 import { EhrLaunchService } from './ehr-launch.service.js';
+import { FacadeSignInService } from './facade-sign-in.service.js';
 import { IntrospectionService } from './introspection.service.js';
 import { LaunchStoreModule } from './launch-store.module.js';
+import { PatientPickerService } from './patient-picker.service.js';
+import { PickerController } from './picker.controller.js';
 import { SmartAppRegistry } from './smart-app.registry.js';
 import { TokenContextBinder } from './token-context.binder.js';
 import { TokenService } from './token.service.js';
@@ -13,8 +16,8 @@ import { TokenService } from './token.service.js';
 /** SMART App Launch through the facade: authorization facade, launch contexts, EHR launch. */
 @Module({
   imports: [AuthModule, FhirModule, LaunchStoreModule],
-  controllers: [AuthController],
-  providers: [AuthorizeService, TokenService, TokenContextBinder, IntrospectionService, SmartAppRegistry, EhrLaunchService],
+  controllers: [AuthController, PickerController],
+  providers: [AuthorizeService, FacadeSignInService, PatientPickerService, TokenService, TokenContextBinder, IntrospectionService, SmartAppRegistry, EhrLaunchService],
   exports: [EhrLaunchService, SmartAppRegistry],
 })
 export class LaunchModule {}

@@ -5,7 +5,8 @@
  * The code_verifier is required here (PKCE S256); the upstream checks it against the challenge, and the
  * facade finds the launch context bound at /authorize by that same challenge. When the issued token cannot
  * carry that context (Entra ID), it is kept by token hash (token-context.binder.ts), and a refresh_token
- * grant hands the context kept for the refresh token on to the new token.
+ * grant hands the context kept for the refresh token on to the new token. A patient chosen on the azure
+ * picker is handed only to a token of the account that chose it (same Entra `oid`), else `invalid_grant`.
  *
  * @see https://hl7.org/fhir/smart-app-launch/app-launch.html#obtain-access-token
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
@@ -18,7 +19,7 @@ import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { AuthorizationServerDiscovery } from '../fhir/authorization-server.discovery.js';
 import { AuthorizeService, bindingKey } from './authorize.service.js';
 import { fromEntraScopes, toEntraScopes } from './entra-scopes.js';
-import type { KeptRefreshContext, TokenContext } from './launch-context.js';
+import type { BoundContext, KeptRefreshContext, TokenContext } from './launch-context.js';
 import { LAUNCH_CONTEXT_STORE, type LaunchContextStore } from './launch-context.store.js';
 import { OAuthError, type OAuthErrorCode } from './oauth-error.js';
 import { TokenContextBinder } from './token-context.binder.js';
@@ -47,7 +48,7 @@ export class TokenService {
     const form = readForm(raw);
     const grant = form.get('grant_type');
     if (!grant || !GRANTS.has(grant)) throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
-    let bound: TokenContext | undefined;
+    let bound: BoundContext | undefined;
     let carried: KeptRefreshContext | undefined;
     if (grant === 'refresh_token' && form.has('refresh_token')) carried = await this.binder.ofRefreshToken(form.get('refresh_token')!);
     if (grant === 'authorization_code') {
@@ -56,7 +57,7 @@ export class TokenService {
       if (!VERIFIER.test(verifier)) throw new OAuthError('invalid_grant', 'code_verifier is malformed');
       const clientId = form.get('client_id') ?? '';
       const challenge = createHash('sha256').update(verifier).digest('base64url');
-      bound = await this.store.take<TokenContext>(bindingKey(clientId, challenge));
+      bound = await this.store.take<BoundContext>(bindingKey(clientId, challenge));
     }
     const audience = this.authorize.entraAudience();
     if (this.config.profile === 'azure' && form.has('scope')) form.set('scope', toEntraScopes(form.get('scope')!, audience));
@@ -84,7 +85,12 @@ export class TokenService {
     // The token's own claims; none for a token the facade would not accept (e.g. an Entra token for another resource).
     const principal = await this.verifier.verifyClaims(accessToken).catch(() => undefined);
     if (carried && principal && carried.clientId !== principal.clientId) throw new OAuthError('invalid_grant', 'The token does not carry the launch context');
-    const context = this.context(principal, typeof body['scope'] === 'string' ? body['scope'] : '', bound ?? carried?.context);
+    // A patient chosen on the facade's picker belongs to who chose it: another account signed in for the app
+    // (or a token the facade cannot read) must not take it over.
+    if (bound?.pickedBy !== undefined && principal?.objectId !== bound.pickedBy) {
+      throw new OAuthError('invalid_grant', 'The token does not carry the launch context');
+    }
+    const context = this.context(principal, typeof body['scope'] === 'string' ? body['scope'] : '', bound ? withoutPicker(bound) : carried?.context);
     if (principal) await this.binder.keep(accessToken, principal, context, refreshTokenOf(body, form));
     return { status: 200, body: { ...body, ...context } };
   }
@@ -112,6 +118,11 @@ export class TokenService {
       smart_style_url: `${this.config.publicBaseUrl}/auth/smart-style.json`,
     };
   }
+}
+
+/** The token-response context of a binding, without who picked it (never shown to the app). */
+function withoutPicker({ pickedBy: _pickedBy, ...context }: BoundContext): TokenContext {
+  return context;
 }
 
 /** The refresh token the client holds after this answer: a new one, else (refresh grant) the one it sent. */

@@ -4,7 +4,12 @@
  * its own JWKS over HTTP, an authorize endpoint that signs in the user named by `login_hint` at once and
  * redirects with a code, and a token endpoint (authorization_code with PKCE S256; refresh_token) issuing RS256
  * JWT access tokens shaped like Entra v2 tokens: `scp` (scope names without the application ID URI), `azp`,
- * `oid`, `tid`, `uti`, `ver`, and no `patient`, `encounter` or `fhirUser` claim, since Entra cannot add them.
+ * `oid`, `tid`, `uti`, `ver`, and no `patient` or `encounter` claim, since Entra cannot add them. Users listed in
+ * `users` carry `fhirUser` (as a claims-mapping policy puts it in Entra tokens); clients listed in `clients` are
+ * confidential (their `client_secret` is required at the token endpoint). With `openid`, the token response
+ * carries an id_token (`aud` = the client, `nonce` of the authorization request, `oid`, `fhirUser`). Tests can
+ * make the next sign-in another user than `login_hint` names (an account switch) and tamper with the next
+ * id_token (claims, or a key Entra does not publish).
  *
  * @see https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow
  * @see https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
@@ -22,7 +27,22 @@ export interface EntraStandIn {
   readonly appIdUri: string;
   /** Lifetime of the access tokens issued from now on, seconds. */
   accessTokenLifetimeSeconds: number;
+  /** The next authorization signs in this user, whatever its `login_hint` says (one use). */
+  signInNext(user: string): void;
+  /** The next id_token issued is changed by `edit` and, with `foreignKey`, signed by a key not in the JWKS (one use). */
+  tamperNextIdToken(edit: (claims: Record<string, unknown>) => Record<string, unknown>, options?: { foreignKey?: boolean }): void;
+  /** The Entra object id the stand-in gives `user`. */
+  objectIdOf(user: string): string;
   close(): Promise<void>;
+}
+
+export interface EntraStandInOptions {
+  readonly appIdUri: string;
+  readonly accessTokenLifetimeSeconds?: number;
+  /** Confidential clients: client id -> secret. */
+  readonly clients?: Readonly<Record<string, string>>;
+  /** The directory: user (`login_hint`) -> `fhirUser` claim. */
+  readonly users?: Readonly<Record<string, string>>;
 }
 
 interface Grant {
@@ -36,10 +56,14 @@ interface PendingCode extends Grant {
   readonly redirectUri: string;
   readonly challenge: string;
   readonly expires: number;
+  readonly nonce?: string;
 }
 
-export async function startEntraStandIn(options: { appIdUri: string; accessTokenLifetimeSeconds?: number }): Promise<EntraStandIn> {
+export async function startEntraStandIn(options: EntraStandInOptions): Promise<EntraStandIn> {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const foreign = await generateKeyPair('RS256');
+  let nextUser: string | undefined;
+  let idTokenTamper: { edit: (claims: Record<string, unknown>) => Record<string, unknown>; foreignKey: boolean } | undefined;
   const kid = `entra-stand-in-${randomBytes(4).toString('hex')}`;
   const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'RS256' }] };
   const tenantId = randomUUID();
@@ -58,15 +82,24 @@ export async function startEntraStandIn(options: { appIdUri: string; accessToken
     tenantId,
     appIdUri: options.appIdUri,
     accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3600,
+    signInNext(user) {
+      nextUser = user;
+    },
+    tamperNextIdToken(edit, o = {}) {
+      idTokenTamper = { edit, foreignKey: o.foreignKey ?? false };
+    },
+    objectIdOf: (user) => uuidOf(`oid:${user}`),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
-  async function issue(grant: Grant): Promise<Record<string, unknown>> {
+  async function issue(grant: Grant, nonce?: string): Promise<Record<string, unknown>> {
     const prefix = `${options.appIdUri}/`;
     const resourceScopes = grant.scopes.filter((s) => s.startsWith(prefix));
     const now = Math.floor(Date.now() / 1000);
     const oid = uuidOf(`oid:${grant.user}`);
+    const fhirUser = options.users?.[grant.user];
     const accessToken = await new SignJWT({
+      ...(fhirUser ? { fhirUser } : {}),
       aud: options.appIdUri,
       iss: issuer(),
       iat: now,
@@ -92,6 +125,26 @@ export async function startEntraStandIn(options: { appIdUri: string; accessToken
       ext_expires_in: stand.accessTokenLifetimeSeconds,
       access_token: accessToken,
     };
+    if (grant.scopes.includes('openid')) {
+      let claims: Record<string, unknown> = {
+        aud: grant.clientId,
+        iss: issuer(),
+        iat: now,
+        nbf: now,
+        exp: now + 3600,
+        oid,
+        sub: createHash('sha256').update(`${oid} ${grant.clientId}`).digest('base64url').slice(0, 43),
+        tid: tenantId,
+        preferred_username: grant.user,
+        ver: '2.0',
+        ...(nonce ? { nonce } : {}),
+        ...(fhirUser ? { fhirUser } : {}),
+      };
+      const tamper = idTokenTamper;
+      idTokenTamper = undefined;
+      if (tamper) claims = tamper.edit(claims);
+      body['id_token'] = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(tamper?.foreignKey ? foreign.privateKey : privateKey);
+    }
     if (grant.scopes.includes('offline_access')) {
       const refreshToken = randomBytes(48).toString('base64url');
       refreshTokens.set(refreshToken, grant);
@@ -102,6 +155,10 @@ export async function startEntraStandIn(options: { appIdUri: string; accessToken
 
   async function token(form: URLSearchParams): Promise<[number, Record<string, unknown>]> {
     const clientId = form.get('client_id') ?? '';
+    const secret = options.clients?.[clientId];
+    if (secret !== undefined && form.get('client_secret') !== secret) {
+      return [401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' }];
+    }
     if (form.get('grant_type') === 'authorization_code') {
       const code = form.get('code') ?? '';
       const pending = codes.get(code);
@@ -113,7 +170,7 @@ export async function startEntraStandIn(options: { appIdUri: string; accessToken
       if (createHash('sha256').update(verifier).digest('base64url') !== pending.challenge) {
         return [400, { error: 'invalid_grant', error_description: 'AADSTS501481: The Code_Verifier does not match the code_challenge.' }];
       }
-      return [200, await issue(pending)];
+      return [200, await issue(pending, pending.nonce)];
     }
     if (form.get('grant_type') === 'refresh_token') {
       const grant = refreshTokens.get(form.get('refresh_token') ?? '');
@@ -128,7 +185,8 @@ export async function startEntraStandIn(options: { appIdUri: string; accessToken
   function authorize(url: URL, res: ServerResponse): void {
     const p = url.searchParams;
     const redirectUri = p.get('redirect_uri');
-    const user = p.get('login_hint');
+    const user = nextUser ?? p.get('login_hint');
+    nextUser = undefined;
     if (!redirectUri || !user || p.get('response_type') !== 'code' || p.get('code_challenge_method') !== 'S256' || !p.get('code_challenge') || !p.get('client_id')) {
       res.statusCode = 400;
       res.end('AADSTS900144: the request is incomplete');
@@ -142,6 +200,7 @@ export async function startEntraStandIn(options: { appIdUri: string; accessToken
       user,
       scopes: (p.get('scope') ?? '').split(' ').filter(Boolean),
       expires: Date.now() + 60_000,
+      ...(p.get('nonce') ? { nonce: p.get('nonce')! } : {}),
     });
     const back = new URL(redirectUri);
     back.searchParams.set('code', code);
