@@ -225,6 +225,30 @@ resource globalPolicy 'Microsoft.ApiManagement/service/policies@2024-05-01' = {
   ]
 }
 
+var facadeCircuitBreaker = {
+  rules: [
+    {
+      name: 'facade-server-errors'
+      failureCondition: {
+        count: 10
+        interval: 'PT1M'
+        statusCodeRanges: [
+          {
+            min: 500
+            max: 599
+          }
+        ]
+        errorReasons: [
+          'BackendConnectionFailure'
+          'Timeout'
+        ]
+      }
+      tripDuration: 'PT30S'
+      acceptRetryAfter: true
+    }
+  ]
+}
+
 // set-backend-service backend-id="fhir-facade-backend" in apim/policies/apis/fhir-facade.xml.
 resource backend 'Microsoft.ApiManagement/service/backends@2024-05-01' = {
   parent: apim
@@ -237,29 +261,38 @@ resource backend 'Microsoft.ApiManagement/service/backends@2024-05-01' = {
       validateCertificateChain: true
       validateCertificateName: true
     }
-    circuitBreaker: {
-      rules: [
-        {
-          name: 'facade-server-errors'
-          failureCondition: {
-            count: 10
-            interval: 'PT1M'
-            statusCodeRanges: [
-              {
-                min: 500
-                max: 599
-              }
-            ]
-            errorReasons: [
-              'BackendConnectionFailure'
-              'Timeout'
-            ]
-          }
-          tripDuration: 'PT30S'
-          acceptRetryAfter: true
-        }
-      ]
+    circuitBreaker: facadeCircuitBreaker
+  }
+}
+
+// The facade's other routes behind the gateway: the BFF (/bff) and the SMART authorization facade (/auth).
+resource bffBackend 'Microsoft.ApiManagement/service/backends@2024-05-01' = {
+  parent: apim
+  name: 'fhir-facade-bff-backend'
+  properties: {
+    description: 'FHIR Facade BFF endpoints (patient portal, provider dashboard)'
+    protocol: 'http'
+    url: '${facadeUrl}/bff'
+    tls: {
+      validateCertificateChain: true
+      validateCertificateName: true
     }
+    circuitBreaker: facadeCircuitBreaker
+  }
+}
+
+resource authBackend 'Microsoft.ApiManagement/service/backends@2024-05-01' = {
+  parent: apim
+  name: 'fhir-facade-auth-backend'
+  properties: {
+    description: 'FHIR Facade SMART authorization endpoints (authorize, token, introspect, patient picker)'
+    protocol: 'http'
+    url: '${facadeUrl}/auth'
+    tls: {
+      validateCertificateChain: true
+      validateCertificateName: true
+    }
+    circuitBreaker: facadeCircuitBreaker
   }
 }
 
@@ -319,6 +352,86 @@ resource apiOperations 'Microsoft.ApiManagement/service/apis/operations@2024-05-
           required: true
         }
       ] : []
+    }
+  }
+]
+
+// The BFF (first-party front ends, subscription and the products' token validation) and the SMART authorization
+// facade (no subscription: called before any token; rate-limited per client address). Wildcard operations: the
+// facade answers 404 for what it does not serve.
+var routeApis = [
+  {
+    name: 'fhir-facade-bff'
+    displayName: 'FHIR Facade BFF'
+    description: 'Patient portal and provider dashboard endpoints (same authorization, masking and audit as /fhir).'
+    path: 'bff'
+    subscriptionRequired: true
+    policy: loadTextContent('../../apim/policies/apis/fhir-facade-bff.xml')
+  }
+  {
+    name: 'fhir-facade-auth'
+    displayName: 'FHIR Facade SMART authorization'
+    description: 'SMART App Launch authorization endpoints: authorize, token, introspect, patient picker.'
+    path: 'auth'
+    subscriptionRequired: false
+    policy: loadTextContent('../../apim/policies/apis/fhir-facade-auth.xml')
+  }
+]
+
+resource routeApi 'Microsoft.ApiManagement/service/apis@2024-05-01' = [
+  for route in routeApis: {
+    parent: apim
+    name: route.name
+    properties: {
+      displayName: route.displayName
+      description: route.description
+      path: route.path
+      protocols: [
+        'https'
+      ]
+      subscriptionRequired: route.subscriptionRequired
+      serviceUrl: '${facadeUrl}/${route.path}'
+      apiType: 'http'
+    }
+  }
+]
+
+resource routeApiPolicies 'Microsoft.ApiManagement/service/apis/policies@2024-05-01' = [
+  for (route, i) in routeApis: {
+    parent: routeApi[i]
+    name: 'policy'
+    properties: {
+      format: 'xml'
+      value: route.policy
+    }
+    dependsOn: [
+      bffBackend
+      authBackend
+      policyFragments
+    ]
+  }
+]
+
+resource routeApiGet 'Microsoft.ApiManagement/service/apis/operations@2024-05-01' = [
+  for (route, i) in routeApis: {
+    parent: routeApi[i]
+    name: 'get-any'
+    properties: {
+      displayName: 'GET'
+      method: 'GET'
+      urlTemplate: '/*'
+    }
+  }
+]
+
+resource routeApiPost 'Microsoft.ApiManagement/service/apis/operations@2024-05-01' = [
+  for (route, i) in routeApis: {
+    parent: routeApi[i]
+    name: 'post-any'
+    properties: {
+      displayName: 'POST'
+      method: 'POST'
+      urlTemplate: '/*'
     }
   }
 ]
@@ -384,6 +497,18 @@ resource productApis 'Microsoft.ApiManagement/service/products/apis@2024-05-01' 
   for (product, i) in products: {
     parent: apimProducts[i]
     name: api.name
+  }
+]
+
+// The BFF belongs to the two first-party products (their policies validate the patient or provider token),
+// never to SMART Apps.
+resource productBffApis 'Microsoft.ApiManagement/service/products/apis@2024-05-01' = [
+  for productId in ['patient-portal', 'provider-dashboard']: {
+    name: '${apimName}/${productId}/fhir-facade-bff'
+    dependsOn: [
+      apimProducts
+      routeApi
+    ]
   }
 ]
 

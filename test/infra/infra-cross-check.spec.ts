@@ -149,6 +149,27 @@ function containerAppProblems(source: ParsedBicepFile): string[] {
   return problems;
 }
 
+/**
+ * Problems with how the gateway reaches the facade's routes: /fhir, /bff (the front ends) and /auth (the SMART
+ * authorization facade that smart-configuration advertises) must each be an API forwarding to the facade under
+ * the same path; /auth needs no subscription (called before any token) but is rate-limited per client address;
+ * the BFF is sold only with the two first-party products, whose policies validate the token.
+ */
+function gatewayRouteProblems(bicep: string, policy: (path: string) => string): string[] {
+  const problems: string[] = [];
+  const paths = [...bicep.matchAll(/^\s+path: '([a-z]+)'$/gm)].map((m) => m[1]);
+  for (const path of ['fhir', 'bff', 'auth']) if (!paths.includes(path)) problems.push(`no API on /${path}`);
+  for (const [name, path] of [['fhir-facade-bff-backend', 'bff'], ['fhir-facade-auth-backend', 'auth']]) {
+    if (!new RegExp(`name: '${name}'[\\s\\S]{0,200}url: '\\$\\{facadeUrl\\}/${path}'`).test(bicep)) problems.push(`backend ${name} does not target /${path}`);
+  }
+  const auth = policy('apim/policies/apis/fhir-facade-auth.xml');
+  if (!auth.includes('<include-fragment fragment-id="rate-limit-per-subscription" />')) problems.push('/auth is not rate-limited');
+  if (!/path: 'auth'\s+subscriptionRequired: false/.test(bicep.replace(/displayName[^\n]*\n|description[^\n]*\n/g, ''))) problems.push('/auth requires a subscription');
+  const bffProducts = /for productId in \[([^\]]*)\]: \{\s+name: '\$\{apimName\}\/\$\{productId\}\/fhir-facade-bff'/.exec(bicep)?.[1];
+  if (bffProducts?.replace(/\s/g, '') !== "'patient-portal','provider-dashboard'") problems.push('the BFF is not limited to the first-party products');
+  return problems;
+}
+
 describe('infrastructure rules', () => {
   it('the Container App sets the whole configuration contract, secrets from Key Vault, probes on 8080', () => {
     expect(containerAppProblems(file('infra/modules/container-apps.bicep'))).toEqual([]);
@@ -164,6 +185,22 @@ describe('infrastructure rules', () => {
       expect(bicep).toContain(`name: '${name}'`);
       expect(readme).toContain(`\`${name}\``);
     }
+  });
+
+  it('the gateway routes /fhir, /bff and /auth to the facade; /auth without subscription but rate-limited; BFF only for first-party products', () => {
+    const bicep = file('infra/modules/apim-config.bicep').source;
+    expect(gatewayRouteProblems(bicep, readRepoFile)).toEqual([]);
+  });
+
+  it('a missing /auth route, an unlimited /auth or a BFF sold to SMART apps is caught (negative case)', () => {
+    const bicep = file('infra/modules/apim-config.bicep').source;
+    expect(gatewayRouteProblems(bicep.replace("path: 'auth'", "path: 'oauth'"), readRepoFile)).toContain('no API on /auth');
+    expect(gatewayRouteProblems(bicep.replace('subscriptionRequired: false', 'subscriptionRequired: true'), readRepoFile)).toContain('/auth requires a subscription');
+    expect(gatewayRouteProblems(bicep.replace("url: '${facadeUrl}/auth'", "url: '${facadeUrl}/fhir'"), readRepoFile)).toContain('backend fhir-facade-auth-backend does not target /auth');
+    expect(gatewayRouteProblems(bicep, (p) => readRepoFile(p).replace('<include-fragment fragment-id="rate-limit-per-subscription" />', ''))).toContain('/auth is not rate-limited');
+    expect(gatewayRouteProblems(bicep.replace("['patient-portal', 'provider-dashboard']", "['patient-portal', 'provider-dashboard', 'smart-apps']"), readRepoFile)).toContain(
+      'the BFF is not limited to the first-party products',
+    );
   });
 
   it('a missing variable or a plain-text secret is caught (negative case)', async () => {
