@@ -143,6 +143,9 @@ param patientMrnSystem string = ''
 @description('FHIR_ROUTES (see README); empty keeps the default routing.')
 param fhirRoutes array = []
 
+@description('Client id of the facade\'s own Entra app registration for the practitioner patient picker (FACADE_CLIENT_ID); put its secret in Key Vault as facade-client-secret. Empty: no picker.')
+param facadeSignInClientId string = ''
+
 @description('Grant the facade FHIR Data Contributor (true) or FHIR Data Reader (false).')
 param fhirWriteAccess bool = true
 
@@ -377,6 +380,7 @@ module containerApps 'modules/container-apps.bicep' = {
     emrBackends: emrBackends
     patientMrnSystem: patientMrnSystem
     fhirRoutes: fhirRoutes
+    facadeSignInClientId: facadeSignInClientId
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
   }

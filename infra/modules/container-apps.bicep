@@ -83,6 +83,9 @@ param patientMrnSystem string = ''
 @description('FHIR_ROUTES: which resource types go to which backends; empty keeps the default routing.')
 param fhirRoutes array = []
 
+@description('FACADE_CLIENT_ID: the facade\'s own Entra app registration for the practitioner patient picker (its secret is the Key Vault secret facade-client-secret); empty: no picker.')
+param facadeSignInClientId string = ''
+
 var port = 8080
 
 // EPIC_FHIR_BASE_URL, EPIC_TOKEN_URL, EPIC_MRN_SYSTEM [, EPIC_SCOPE], the same for CERNER (README configuration).
@@ -115,6 +118,11 @@ var routingEnv = concat(empty(patientMrnSystem) ? [] : [
   {
     name: 'FHIR_ROUTES'
     value: string(fhirRoutes)
+  }
+], empty(facadeSignInClientId) ? [] : [
+  {
+    name: 'FACADE_CLIENT_ID'
+    value: facadeSignInClientId
   }
 ])
 var auditVolumeMountPath = '/var/lib/fhir-facade'

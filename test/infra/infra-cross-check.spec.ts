@@ -181,7 +181,7 @@ describe('infrastructure rules', () => {
     const suffixes = [...bicep.matchAll(/'\$\{toUpper\(emr\.key\)\}(_[A-Z_]+)'/g)].map((m) => m[1]!);
     expect(suffixes.sort()).toEqual(['_FHIR_BASE_URL', '_MRN_SYSTEM', '_SCOPE', '_TOKEN_URL']);
     for (const emr of ['EPIC', 'CERNER']) for (const suffix of suffixes) expect(readme).toContain(`\`${emr}${suffix}\``);
-    for (const name of ['PATIENT_MRN_SYSTEM', 'FHIR_ROUTES']) {
+    for (const name of ['PATIENT_MRN_SYSTEM', 'FHIR_ROUTES', 'FACADE_CLIENT_ID']) {
       expect(bicep).toContain(`name: '${name}'`);
       expect(readme).toContain(`\`${name}\``);
     }
