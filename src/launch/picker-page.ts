@@ -10,6 +10,7 @@
  */
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { escapeHtml } from '../http/html-escape.js';
 import { describe } from '../fhir/operation-outcome.filter.js';
 import type { PatientChoice } from './patient-picker.js';
 
@@ -34,10 +35,6 @@ export class PickerRefusal extends Error {
 
 /** The form's field names (the page and the POST handler share them). */
 export const PICKER_FIELDS = { csrf: 'csrf', patient: 'patient' } as const;
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** Headers of every picker page: no caching, no framing, no script, no referrer (the callback URL held a code). */
 export function pageHeaders(formTargetOrigin?: string): Record<string, string> {

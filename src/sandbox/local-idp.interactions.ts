@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Interaction } from 'oidc-provider';
 
+import { escapeHtml } from '../http/html-escape.js';
 import { DEMO_USERS, findDemoUser, ownPatientId, type DemoUser } from './demo-users.js';
 import { smartContextsFor, type LaunchContext } from './local-idp.config.js';
 import { OIDC_SCOPES, partitionScopes, splitScope } from './local-idp.scopes.js';
@@ -31,10 +32,6 @@ const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const MAX_FORM_BYTES = 8 * 1024;
 
 class InteractionInputError extends Error {}
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];
