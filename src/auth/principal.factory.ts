@@ -58,7 +58,7 @@ export function principalFromClaims(claims: JWTPayload): Principal | undefined {
 }
 
 /** `https://x/fhir/Patient/1` or `Patient/1` -> `Patient/1`; anything else -> undefined. */
-function relativeReference(value: string | undefined): string | undefined {
+export function relativeReference(value: string | undefined): string | undefined {
   if (!value) return undefined;
   const match = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(value);
   return match ? `${match[1]}/${match[2]}` : undefined;

@@ -17,6 +17,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { jwtVerify, type JWTPayload } from 'jose';
 import { TrustedIssuerRegistry } from '../auth/index.js';
 import { ALLOWED_ALGORITHMS, CLOCK_TOLERANCE_SECONDS } from '../auth/bearer-token.verifier.js';
+import { relativeReference } from '../auth/principal.factory.js';
 import { APP_CONFIG, secretNames, type AppConfig } from '../config/index.js';
 import { AuthorizationServerDiscovery } from '../fhir/authorization-server.discovery.js';
 import { secretsProviderFor } from '../secrets/index.js';
@@ -37,7 +38,7 @@ export interface FacadeSignedIn {
   readonly request: AuthorizeRequest;
   /** Entra object id (`oid`): the same value in every token Entra issues for this account. */
   readonly objectId: string;
-  /** `Practitioner/...` or `Patient/...`, relative; undefined when the account has none. */
+  /** `Practitioner/...`, `Patient/...` (other types are refused by the picker), relative; undefined when none. */
   readonly fhirUser?: string;
 }
 
@@ -103,7 +104,8 @@ export class FacadeSignInService {
     const claims = await this.verifyIdToken(idToken, upstream.issuer, pending.nonce);
     const objectId = typeof claims['oid'] === 'string' && claims['oid'] !== '' ? claims['oid'] : undefined;
     if (!objectId) throw new PickerRefusal('sign-in-failed');
-    return { request: pending.request, objectId, ...optionalFhirUser(claims['fhirUser']) };
+    const fhirUser = relativeReference(typeof claims['fhirUser'] === 'string' ? claims['fhirUser'] : undefined);
+    return { request: pending.request, objectId, ...(fhirUser ? { fhirUser } : {}) };
   }
 
   private async redeem(tokenEndpoint: string, code: string, verifier: string): Promise<string> {
@@ -158,11 +160,4 @@ export class FacadeSignInService {
     if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload['azp'] !== this.config.facadeClientId) throw new PickerRefusal('sign-in-failed');
     return payload;
   }
-}
-
-/** `https://x/fhir/Practitioner/1` or `Practitioner/1` -> `{ fhirUser: 'Practitioner/1' }`; anything else -> `{}`. */
-function optionalFhirUser(value: unknown): { fhirUser?: string } {
-  if (typeof value !== 'string') return {};
-  const m = /(?:^|\/)(Patient|Practitioner)\/([A-Za-z0-9\-.]{1,64})$/.exec(value);
-  return m ? { fhirUser: `${m[1]}/${m[2]}` } : {};
 }
