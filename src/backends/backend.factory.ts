@@ -9,7 +9,7 @@ import { azureIdentity } from '../config/azure-sdk.loader.js';
 import type { AppConfig } from '../config/index.js';
 import { secretsProviderFor, type SecretsProvider } from '../secrets/index.js';
 import type { FhirBackend } from './fhir-backend.js';
-import { FhirKitBackend } from './fhir-kit.backend.js';
+import { FhirHttpBackend } from './fhir-http.backend.js';
 import { LocalSandboxCredential } from './local-token.credential.js';
 import { ResilientBackend } from './resilience/resilient.backend.js';
 import { createRoutingBackend } from './routing/routing.factory.js';
@@ -23,8 +23,8 @@ export function createFhirBackend(config: AppConfig, upstreamBaseUrl: string, op
   const timeout = config.upstreamTimeoutMs;
   const upstream =
     config.profile === 'azure'
-      ? new FhirKitBackend('ahds', upstreamBaseUrl, new (azureIdentity().DefaultAzureCredential)(), `${upstreamBaseUrl}/.default`, timeout)
-      : new FhirKitBackend('fhir', upstreamBaseUrl, new LocalSandboxCredential(), 'local', timeout);
+      ? new FhirHttpBackend('ahds', upstreamBaseUrl, new (azureIdentity().DefaultAzureCredential)(), `${upstreamBaseUrl}/.default`, timeout)
+      : new FhirHttpBackend('fhir', upstreamBaseUrl, new LocalSandboxCredential(), 'local', timeout);
   const primary = new ResilientBackend(upstream, config.backends.resilience);
   if (!config.backends.emrs.length) return primary;
   return createRoutingBackend(config, primary, options.secrets ?? secretsProviderFor(config));

@@ -1,6 +1,6 @@
 /**
- * Keep-alive connection pooling for every upstream call. fhir-kit-client uses the global `fetch`
- * (its `agent` option is ignored), so the pool is undici's global dispatcher.
+ * Keep-alive connection pooling for every upstream call: the FHIR backends (undici `request`) and anything that
+ * uses the global `fetch` (token endpoints, JWKS) share undici's global dispatcher.
  */
 import { Agent, setGlobalDispatcher } from 'undici';
 

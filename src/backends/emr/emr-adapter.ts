@@ -1,5 +1,5 @@
 /**
- * An EMR behind the facade: its FhirBackend (fhir-kit-client, SMART Backend Services token, resilience) and
+ * An EMR behind the facade: its FhirBackend (FhirHttpBackend, SMART Backend Services token, resilience) and
  * its quirks (base URL form, MRN identifier system, types it serves, search rules), which stay in here and in
  * the vendor files (`epic.adapter.ts`, `cerner.adapter.ts`) so the routing layer never special-cases a vendor.
  *

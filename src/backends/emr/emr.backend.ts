@@ -1,5 +1,5 @@
 /**
- * The FhirBackend of an EMR: fhir-kit-client with a SMART Backend Services credential. On a 401 from the EMR
+ * The FhirBackend of an EMR: the facade's HTTP backend with a SMART Backend Services credential. On a 401 from the EMR
  * (token revoked or expired early) it gets one fresh token and retries once. An EMR's 401/403 never reaches
  * the caller as such (it is about the facade's credentials, not the caller's), nor its 5xx: they become 502
  * (503 and 504 keep their meaning).
@@ -8,11 +8,11 @@
  */
 import { badGateway, OperationOutcomeError } from '../../fhir/outcomes.js';
 import type { BackendRequest, BackendResponse, FhirBackend } from '../fhir-backend.js';
-import { FhirKitBackend } from '../fhir-kit.backend.js';
+import { FhirHttpBackend } from '../fhir-http.backend.js';
 import type { SmartBackendCredential } from './smart-backend.credential.js';
 
 export class EmrBackend implements FhirBackend {
-  private readonly client: FhirKitBackend;
+  private readonly client: FhirHttpBackend;
 
   constructor(
     readonly name: string,
@@ -21,7 +21,7 @@ export class EmrBackend implements FhirBackend {
     scope: string,
     timeoutMs: number,
   ) {
-    this.client = new FhirKitBackend(name, baseUrl, credential, scope, timeoutMs);
+    this.client = new FhirHttpBackend(name, baseUrl, credential, scope, timeoutMs);
   }
 
   async request(req: BackendRequest): Promise<BackendResponse> {
