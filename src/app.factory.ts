@@ -12,6 +12,7 @@ import { FacadeMetrics } from './telemetry/index.js';
 import type { FhirBackend } from './backends/index.js';
 import type { AppConfig } from './config/index.js';
 import { genReqId, registerHooks } from './http/fastify-hooks.js';
+import { registerFhirResultWriter } from './fhir/fhir-result.writer.js';
 
 export async function createApp(config: AppConfig, backend: FhirBackend, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -28,6 +29,7 @@ export async function createApp(config: AppConfig, backend: FhirBackend, options
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(FacadeMetrics);
   registerHooks(fastify, config, logger, metrics);
+  registerFhirResultWriter(fastify);
   registerAuditHook(fastify, app.get(AuditService), {
     auditUnavailable(reason) {
       metrics.auditUnavailable(reason);

@@ -1,8 +1,8 @@
 /**
- * Root module: global wiring in one place (guard, filter, interceptors, configuration, backend).
+ * Root module: global wiring in one place (guard, filter, configuration, backend); the Fastify hooks are in app.factory.ts.
  */
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AuditModule } from './audit/index.js';
@@ -10,7 +10,6 @@ import { AuthModule } from './auth/index.js';
 import { BffModule } from './bff/index.js';
 import { FHIR_BACKEND, type FhirBackend } from './backends/index.js';
 import { APP_CONFIG, type AppConfig } from './config/index.js';
-import { FhirResponseInterceptor } from './fhir/fhir-response.interceptor.js';
 import { FhirModule } from './fhir/fhir.module.js';
 import { OperationOutcomeFilter } from './fhir/operation-outcome.filter.js';
 import { HealthController } from './health/health.controller.js';
@@ -59,8 +58,7 @@ export class AppModule {
       controllers: [HealthController],
       providers: [
         { provide: APP_FILTER, useClass: OperationOutcomeFilter },
-        // First registered = outermost: it writes the FhirResult after every inner interceptor has run.
-        { provide: APP_INTERCEPTOR, useClass: FhirResponseInterceptor },
+        // No interceptors: FhirResults are written by a Fastify hook (src/fhir/fhir-result.writer.ts).
       ],
     };
   }

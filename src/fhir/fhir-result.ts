@@ -1,6 +1,6 @@
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 
-/** What a FHIR route hands back: written on the wire by FhirResponseInterceptor after the outbound checks. */
+/** What a FHIR route hands back: written on the wire by fhir-result.writer.ts after the outbound checks. */
 export interface FhirResult {
   readonly status: number;
   /** Parsed JSON (a Resource, usually); undefined for 204. */

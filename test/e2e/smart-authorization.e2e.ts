@@ -86,6 +86,19 @@ describe('SMART scopes on a patient token', () => {
     expect([404, 410]).toContain((await stack.fetch(`Observation/${created.id}`, { token: d })).status);
   });
 
+  it("a conditional create that finds its match answers with the upstream's 200, not the route's default 201", async () => {
+    const token = await tokenFor('patient/Observation.crs');
+    const identifier = { system: 'urn:test:conditional-create', value: `cc-${Date.now()}` };
+    const body = { ...heartRate(ME), identifier: [identifier] };
+    const ifNoneExist = { 'if-none-exist': `identifier=${identifier.system}|${identifier.value}` };
+    const first = await stack.fetch('Observation', { ...post(body, ifNoneExist), token });
+    expect(first.status).toBe(201);
+    const again = await stack.fetch('Observation', { ...post(body, ifNoneExist), token });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('content-type')).toContain('application/fhir+json');
+    expect(((await again.json()) as Observation).id).toBe(((await first.json()) as Observation).id);
+  });
+
   it('a wildcard patient/*.rs reads every compartment type but writes nothing', async () => {
     const token = await tokenFor('patient/*.rs');
     for (const type of ['Condition', 'MedicationRequest', 'AllergyIntolerance', 'Immunization', 'Encounter']) {
