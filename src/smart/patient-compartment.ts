@@ -5,7 +5,10 @@
  *
  * Membership is decided by evaluating the FHIRPath expressions of the compartment's search parameters
  * on the resource and looking for a reference to `Patient/<id>`. The compiled expressions are cached
- * per resource type: this runs on every resource the facade returns.
+ * per resource type: this runs on every resource the facade returns. A type whose expressions are all
+ * plain property paths (`Observation.subject`, `Appointment.participant.actor`) follows them on the JSON
+ * instead (compartment-path.ts), falling back to the FHIRPath evaluation for any resource on which the two
+ * could differ.
  *
  * One deliberate narrowing of the definition: a Patient resource is in a compartment by its id only. The
  * definition also admits Patients whose `link.other` points at the patient; following it would show a
@@ -22,6 +25,7 @@ import {
   toTypedValue,
 } from '@medplum/core';
 import type { Reference, Resource } from '@medplum/fhirtypes';
+import { compilePropertyPath, referencesAlong, type PropertyPath } from './compartment-path.js';
 import { ensureSearchParameters, patientCompartmentDefinition } from './fhir-definitions.js';
 
 /** Preferred parameter for narrowing a search, in this order, when the type has several. */
@@ -30,7 +34,12 @@ const NARROWING_PREFERENCE = ['patient', 'subject', 'beneficiary', 'individual',
 const PATIENT_REFERENCE = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
 
 let membership: ReadonlyMap<string, readonly string[]> | undefined;
-const compiled = new Map<string, readonly FhirPathAtom[]>();
+/** A type's compiled compartment expressions; `paths` (one per atom, same order) when every one is a plain property path. */
+interface CompiledType {
+  readonly atoms: readonly FhirPathAtom[];
+  readonly paths?: readonly PropertyPath[];
+}
+const compiled = new Map<string, CompiledType>();
 
 function compartmentTable(): ReadonlyMap<string, readonly string[]> {
   if (!membership) {
@@ -102,8 +111,22 @@ export function compartmentPatientIds(resource: Resource, memo?: CompartmentMemo
 export type CompartmentMemo = WeakMap<Resource, readonly string[]>;
 
 function evaluateCompartment(resource: Resource): readonly string[] {
-  const atoms = expressionsFor(resource.resourceType);
+  const { atoms, paths } = expressionsFor(resource.resourceType);
   if (!atoms.length) return [];
+  const references = paths && referencesAlong(resource, paths);
+  if (references) {
+    const ids = new Set<string>();
+    for (const reference of references) {
+      const id = patientIdFromReference(reference);
+      if (id) ids.add(id);
+    }
+    return [...ids];
+  }
+  return evaluateFhirPath(resource, atoms);
+}
+
+/** The FHIRPath evaluation: the reference semantics, and the fallback of the property-path fast path. */
+function evaluateFhirPath(resource: Resource, atoms: readonly FhirPathAtom[]): readonly string[] {
   const ids = new Set<string>();
   const input = [toTypedValue(resource)];
   for (const atom of atoms) {
@@ -127,20 +150,35 @@ export function isInPatientCompartment(resource: Resource, patientId: string, me
   return compartmentPatientIds(resource, memo).includes(patientId);
 }
 
-/** Compiled FHIRPath expressions of the type's compartment parameters, restricted to this type; cached. */
-function expressionsFor(resourceType: string): readonly FhirPathAtom[] {
-  let atoms = compiled.get(resourceType);
-  if (atoms) return atoms;
+/**
+ * True when the type's compartment membership is decided by following plain property paths (falling back
+ * to FHIRPath only for resources the paths are not sure about); false when it is always evaluated as
+ * FHIRPath (a `.where(...)` among its expressions), is outside the compartment, or is Patient (placed by its id).
+ */
+export function hasPathFastPath(resourceType: string): boolean {
+  return resourceType !== 'Patient' && expressionsFor(resourceType).paths !== undefined;
+}
+
+/**
+ * Compiled FHIRPath expressions of the type's compartment parameters, restricted to this type, with their
+ * property paths when all of them are plain paths; cached.
+ */
+function expressionsFor(resourceType: string): CompiledType {
+  let entry = compiled.get(resourceType);
+  if (entry) return entry;
   ensureSearchParameters();
-  const list: FhirPathAtom[] = [];
+  const atoms: FhirPathAtom[] = [];
+  const paths: (PropertyPath | undefined)[] = [];
   for (const code of compartmentParams(resourceType)) {
     const param = getSearchParameter(resourceType, code);
     if (!param?.expression) continue;
     for (const atom of getExpressionsForResourceType(resourceType, param.expression)) {
-      list.push(new FhirPathAtom(`${resourceType}:${code}`, atom));
+      atoms.push(new FhirPathAtom(`${resourceType}:${code}`, atom));
+      paths.push(compilePropertyPath(resourceType, atom));
     }
   }
-  atoms = list;
-  compiled.set(resourceType, atoms);
-  return atoms;
+  const allPaths = atoms.length > 0 && paths.every((p) => p !== undefined);
+  entry = allPaths ? { atoms, paths: paths as PropertyPath[] } : { atoms };
+  compiled.set(resourceType, entry);
+  return entry;
 }
