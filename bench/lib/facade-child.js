@@ -30,13 +30,20 @@ process.send?.({
 // Where the tail latency goes: event-loop stalls and garbage collection, reported when the parent asks.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
-const gc = { count: 0, totalMs: 0, maxMs: 0, over50ms: 0 };
+const gc = { count: 0, totalMs: 0, maxMs: 0, over50ms: 0, byKind: {} };
+// perf_hooks' GC kinds: which collector the pauses come from (a scavenge of the young generation, or the old one).
+const GC_KINDS = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     gc.count++;
     gc.totalMs += e.duration;
     gc.maxMs = Math.max(gc.maxMs, e.duration);
     if (e.duration > 50) gc.over50ms++;
+    const kind = GC_KINDS[e.detail?.kind] ?? 'other';
+    const k = (gc.byKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
+    k.count++;
+    k.totalMs += e.duration;
+    k.maxMs = Math.max(k.maxMs, e.duration);
   }
 }).observe({ entryTypes: ['gc'] });
 const ms = (ns) => Math.round(ns / 1e4) / 100;
@@ -46,7 +53,12 @@ process.on('message', (m) => {
     process.send?.({
       stats: {
         eventLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
-        gc: { ...gc, totalMs: Math.round(gc.totalMs), maxMs: Math.round(gc.maxMs * 10) / 10 },
+        gc: {
+          ...gc,
+          totalMs: Math.round(gc.totalMs),
+          maxMs: Math.round(gc.maxMs * 10) / 10,
+          byKind: Object.fromEntries(Object.entries(gc.byKind).map(([k, v]) => [k, { count: v.count, totalMs: Math.round(v.totalMs), maxMs: Math.round(v.maxMs * 10) / 10 }])),
+        },
         memoryMb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
       },
     });

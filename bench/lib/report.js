@@ -132,7 +132,7 @@ function markdown(r) {
   lines.push(`Facade: ready ${f.startup.readyMs} ms after fork (listening at ${f.startup.listeningUptimeMs} ms of process uptime); peak RSS ${f.memory.peakRssMb} MB (VmHWM; largest 100 ms sample ${f.memory.maxSampledRssMb} MB).`);
   if (f.runtime) {
     const { eventLoopDelayMs: d, gc } = f.runtime;
-    lines.push(`Facade runtime over the whole run: event-loop delay p50 ${d.p50} / p99 ${d.p99} / max ${d.max} ms (10 ms sampling timer, so ~10 ms is "no delay"); ${gc.count} GCs, ${gc.totalMs} ms in total, longest ${gc.maxMs} ms.`);
+    lines.push(`Facade runtime over the whole run: event-loop delay p50 ${d.p50} / p99 ${d.p99} / max ${d.max} ms (10 ms sampling timer, so ~10 ms is "no delay"); ${gc.count} GCs, ${gc.totalMs} ms in total, longest ${gc.maxMs} ms${gcKinds(gc.byKind)}.`);
   }
   lines.push(`Checks on the facade's answers: ${Object.entries(f.checks).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   lines.push('');
@@ -152,4 +152,11 @@ export function writeBenchmarksMd(path, results) {
   const b = text.indexOf(END);
   text = a === -1 || b === -1 ? `${text.trimEnd()}\n\n${section}\n` : text.slice(0, a) + section + text.slice(b + END.length);
   writeFileSync(path, text);
+}
+
+/** ` (minor: 280, 3900 ms, longest 30 ms; major: ...)` from the facade's GC counts by kind, when reported. */
+function gcKinds(byKind) {
+  if (!byKind || !Object.keys(byKind).length) return '';
+  const parts = Object.entries(byKind).map(([kind, k]) => `${kind} ${k.count}, ${k.totalMs} ms, longest ${k.maxMs} ms`);
+  return ` (${parts.join('; ')})`;
 }
