@@ -154,7 +154,7 @@ export function writeBenchmarksMd(path, results) {
   writeFileSync(path, text);
 }
 
-/** ` (minor: 280, 3900 ms, longest 30 ms; major: ...)` from the facade's GC counts by kind, when reported. */
+/** ` (minor 280, 3900 ms, longest 30 ms; major ...)` from the facade's GC counts by kind, when reported. */
 function gcKinds(byKind) {
   if (!byKind || !Object.keys(byKind).length) return '';
   const parts = Object.entries(byKind).map(([kind, k]) => `${kind} ${k.count}, ${k.totalMs} ms, longest ${k.maxMs} ms`);

@@ -69,6 +69,7 @@ describe('SMART scopes on a patient token', () => {
     const createdRes = await stack.fetch('Observation', { ...post(heartRate(ME), { prefer: 'return=representation' }), token: c });
     expect(createdRes.status).toBe(201);
     expect(await createdRes.text()).toBe(''); // `c` alone may not read back what it wrote
+    expect(createdRes.headers.get('content-type')).toBeNull(); // no body, no media type
     const location = createdRes.headers.get('location')!;
     expect(location.startsWith(`${stack.fhirBase}/Observation/`)).toBe(true);
     const created = { id: location.split('/')[5] };
