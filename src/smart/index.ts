@@ -1,7 +1,7 @@
 /**
  * Public surface of the SMART authorization policy layer: pure functions, no HTTP, no NestJS.
  *
- * Typical use by the guard and the response interceptor:
+ * Typical use (FhirAccessService, the one access path of every FHIR and BFF route):
  * 1. `authorizeRequest(principal, interaction, config)` → deny: `forbidden(decision.rule)`;
  *    allow: send `decision.narrowing?.params` upstream instead of the client's query;
  * 2. `passesProviderCheck(...)` before the backend call (practitioners), else `forbidden('provider-access-denied')`;
