@@ -53,6 +53,9 @@ export class TextScrubber {
   /** The string with every occurrence replaced (unchanged for `keep`, but counted). */
   scrub(text: string): string {
     if (!this.pattern || text.length < this.minLength) return text;
+    // Most strings hold nothing of the class: a test is ~3 times cheaper than a replace that finds nothing.
+    this.pattern.lastIndex = 0;
+    if (!this.pattern.test(text)) return text;
     if (!this.transform) {
       const found = text.match(this.pattern);
       if (found) this.hits += found.length;

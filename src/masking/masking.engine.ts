@@ -222,8 +222,10 @@ export class MaskingEngine {
       if (Array.isArray(node)) {
         for (let i = 0; i < node.length; i++) {
           const value = node[i];
-          if (typeof value === 'string') node[i] = scrub(value);
-          else if (typeof value === 'object' && value !== null) walk(value as Json);
+          if (typeof value === 'string') {
+            const scrubbed = scrub(value);
+            if (scrubbed !== value) node[i] = scrubbed;
+          } else if (typeof value === 'object' && value !== null) walk(value as Json);
         }
         return;
       }
@@ -240,8 +242,10 @@ export class MaskingEngine {
       scrubEncodedText(node, scrub);
       for (const prop in node) {
         const value = node[prop];
-        if (typeof value === 'string') node[prop] = scrub(value);
-        else if (typeof value === 'object' && value !== null) walk(value as Json);
+        if (typeof value === 'string') {
+          const scrubbed = scrub(value);
+          if (scrubbed !== value) node[prop] = scrubbed;
+        } else if (typeof value === 'object' && value !== null) walk(value as Json);
       }
     };
     if (typeof body === 'object' && body !== null) walk(body as Json);
