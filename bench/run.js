@@ -11,7 +11,7 @@
 // (paced open-loop client, see lib/load.js). Peak RSS of the facade (VmHWM), start-up time to ready.
 //
 // Plain JavaScript against the compiled dist/ (BENCH_DIST or --dist to use another build). Not part of npm test.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -58,6 +58,7 @@ const WANTED_TARGETS = new Set(args.targets.split(','));
 const PATIENTS = ['pat-001', 'pat-002', 'pat-003', 'pat-004', 'pat-005'];
 const SCOPE = 'openid fhirUser launch/patient patient/*.rs';
 const TMP = join(HERE, '.tmp', `run-${process.pid}`);
+const SERVICE_NODE_FLAGS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).config?.nodeFlags ?? '';
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
 if (!existsSync(join(DIST, 'src/app.factory.js'))) {
@@ -139,10 +140,10 @@ async function main() {
     AUDIT_STORE_PATH: join(TMP, 'audit', 'audit.sqlite'),
     NODE_ENV: 'production',
   };
-  const execArgv = [
-    ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(HERE, '.tmp', 'prof')] : []),
-    ...(args['facade-flags']?.split(' ').filter(Boolean) ?? []), // experiments: V8 flags for the facade only
-  ];
+  // The service's own V8 flags (package.json config.nodeFlags, as `npm start` and the Dockerfile run it);
+  // --facade-flags replaces them for experiments (--facade-flags= runs it with none).
+  const nodeFlags = (args['facade-flags'] ?? SERVICE_NODE_FLAGS).split(' ').filter(Boolean);
+  const execArgv = [...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(HERE, '.tmp', 'prof')] : []), ...nodeFlags];
   const forkedAt = performance.now();
   const facadeStarting = startChild(join(HERE, 'lib/facade-child.js'), { env: facadeEnv, execArgv, isReady: (m) => m?.listening });
   const readyMs = await waitFor200(`${facadeOrigin}/health/ready`, forkedAt);
@@ -218,7 +219,7 @@ async function main() {
     settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)' },
     baselines: { direct: 'the canned upstream itself', fastify: '@fastify/reply-from, no logger', nginx: notes.nginx },
     upstreamBodyBytes: upstream.message.sizes,
-    facade: { startup, memory, runtime, checks },
+    facade: { nodeFlags, startup, memory, runtime, checks },
     workloads: summarise(measured),
   };
   results.targets = evaluate(results);

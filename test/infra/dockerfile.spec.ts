@@ -3,10 +3,19 @@ import { checkDockerfile } from './support/dockerfile.checker.js';
 import { readRepoFile } from './support/repo-files.js';
 
 const good = readRepoFile('Dockerfile');
+const nodeFlags = (JSON.parse(readRepoFile('package.json')) as { config: { nodeFlags: string } }).config.nodeFlags.split(' ');
 
 describe('Dockerfile', () => {
   it('builds on node:24, ships production dependencies only, runs as non-root with a HEALTHCHECK', () => {
-    expect(checkDockerfile(good)).toEqual([]);
+    expect(checkDockerfile(good, nodeFlags)).toEqual([]);
+  });
+
+  it("runs the service with package.json's V8 flags, as npm start does (a CMD without them is caught)", () => {
+    expect(nodeFlags).toContain('--max-semi-space-size=32');
+    expect(JSON.parse(readRepoFile('package.json')).scripts.start).toContain('node $npm_package_config_nodeFlags dist/src/main.js');
+    expect(checkDockerfile(good.replace(/^CMD \["node", "--.*$/m, 'CMD ["node", "dist/src/main.js"]'), nodeFlags)).toContain(
+      `CMD is not ${JSON.stringify(['node', ...nodeFlags, 'dist/src/main.js'])}`,
+    );
   });
 
   it('a root user, a missing HEALTHCHECK, curl, or an old Node are caught (negative cases)', () => {

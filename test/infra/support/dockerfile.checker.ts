@@ -15,9 +15,10 @@ export function parseDockerfile(text: string): DockerInstruction[] {
 /**
  * Rules for the facade image: official Node 24 base images, multi-stage with production dependencies only in
  * the final stage, a non-root USER, port 8080, a HEALTHCHECK on /health/live with node (no curl in slim
- * images), and the image's own node running dist/src/main.js.
+ * images), and the image's own node running dist/src/main.js with the service's V8 flags (`nodeFlags`: package.json's
+ * `config.nodeFlags`, which `npm start` uses too).
  */
-export function checkDockerfile(text: string): string[] {
+export function checkDockerfile(text: string, nodeFlags: readonly string[] = []): string[] {
   const instructions = parseDockerfile(text);
   const problems: string[] = [];
   const froms = instructions.filter((i) => i.keyword === 'FROM');
@@ -50,6 +51,7 @@ export function checkDockerfile(text: string): string[] {
     if (!/CMD \["node"/.test(healthcheck.args)) problems.push('HEALTHCHECK does not run node');
   }
   const cmd = finalStage.filter((i) => i.keyword === 'CMD').at(-1)?.args;
-  if (cmd?.replace(/\s+/g, '') !== '["node","dist/src/main.js"]') problems.push('CMD is not ["node","dist/src/main.js"]');
+  const expected = JSON.stringify(['node', ...nodeFlags, 'dist/src/main.js']);
+  if (cmd?.replace(/\s+/g, '') !== expected.replace(/\s+/g, '')) problems.push(`CMD is not ${expected}`);
   return problems;
 }
