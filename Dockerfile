@@ -8,7 +8,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # npm install (not ci): the lockfile lacks other platforms' optional packages (see docs/decisions.md).
 RUN npm install --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY tsconfig.json tsconfig.build.json nest-cli.json rolldown.config.mjs ./
 COPY src ./src
 RUN npm run build
 
@@ -36,5 +36,6 @@ RUN node dist/src/smart/definitions-cache.cli.js
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# V8 flags: package.json's config.nodeFlags (the young generation's cap; BENCHMARKS.md, memory).
-CMD ["node", "--max-semi-space-size=32", "dist/src/main.js"]
+# The bundled service (rolldown.config.mjs), with package.json's config.nodeFlags (the young generation's cap;
+# BENCHMARKS.md, memory).
+CMD ["node", "--max-semi-space-size=32", "dist/bundle/main.js"]

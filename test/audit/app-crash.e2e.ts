@@ -1,5 +1,5 @@
 /**
- * Nothing is lost when the process dies: the facade (compiled, in a child process) records events while
+ * Nothing is lost when the process dies: the facade (compiled and bundled as it ships, in a child process) records events while
  * Event Hubs is down, is killed with SIGKILL, and is started again on the same outbox once the hub is back:
  * every event that was pending at the kill is delivered.
  */
@@ -31,6 +31,13 @@ describe('audit events survive a SIGKILL', () => {
       // Type errors elsewhere still emit JavaScript; the entry point must exist.
     }
     expect(existsSync(join(BUILD, 'src/main.js'))).toBe(true);
+    // Bundled as `npm run build` does (rolldown.config.mjs): the bundle, its audit writer thread included, is what runs.
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/rolldown/bin/cli.mjs'), '-c', 'rolldown.config.mjs'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+      env: { ...process.env, BUNDLE_DIST: BUILD },
+    });
+    expect(existsSync(join(BUILD, 'bundle/main.js'))).toBe(true);
     sandbox = await startFhirSandbox({ port: 0, host: '127.0.0.1' });
     peer = await AmqpPeer.create();
     issuer = await startTestIssuer();
@@ -44,7 +51,7 @@ describe('audit events survive a SIGKILL', () => {
 
   async function startFacade(port: number): Promise<ChildProcess> {
     const fhirBase = `http://127.0.0.1:${port}/fhir`;
-    const proc = spawn(process.execPath, [join(BUILD, 'src/main.js')], {
+    const proc = spawn(process.execPath, [join(BUILD, 'bundle/main.js')], {
       cwd: ROOT,
       stdio: 'ignore',
       env: {

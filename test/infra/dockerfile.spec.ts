@@ -10,12 +10,15 @@ describe('Dockerfile', () => {
     expect(checkDockerfile(good, nodeFlags)).toEqual([]);
   });
 
-  it("runs the service with package.json's V8 flags, as npm start does (a CMD without them is caught)", () => {
+  it("runs the bundled service with package.json's V8 flags, as npm start does (a CMD without them is caught)", () => {
     expect(nodeFlags).toContain('--max-semi-space-size=32');
-    expect(JSON.parse(readRepoFile('package.json')).scripts.start).toContain('node $npm_package_config_nodeFlags dist/src/main.js');
-    expect(checkDockerfile(good.replace(/^CMD \["node", "--.*$/m, 'CMD ["node", "dist/src/main.js"]'), nodeFlags)).toContain(
-      `CMD is not ${JSON.stringify(['node', ...nodeFlags, 'dist/src/main.js'])}`,
+    expect(JSON.parse(readRepoFile('package.json')).scripts.start).toContain('node $npm_package_config_nodeFlags dist/bundle/main.js');
+    expect(checkDockerfile(good.replace(/^CMD \["node", "--.*$/m, 'CMD ["node", "dist/bundle/main.js"]'), nodeFlags)).toContain(
+      `CMD is not ${JSON.stringify(['node', ...nodeFlags, 'dist/bundle/main.js'])}`,
     );
+    expect(checkDockerfile(good.replace(' rolldown.config.mjs', ''), nodeFlags)).toContain('rolldown.config.mjs is not copied: `npm run build` cannot bundle');
+    // The unbundled build is not what runs.
+    expect(checkDockerfile(good.replace('dist/bundle/main.js', 'dist/src/main.js'), nodeFlags).length).toBe(1);
   });
 
   it('a root user, a missing HEALTHCHECK, curl, or an old Node are caught (negative cases)', () => {

@@ -15,7 +15,7 @@ export function parseDockerfile(text: string): DockerInstruction[] {
 /**
  * Rules for the facade image: official Node 24 base images, multi-stage with production dependencies only in
  * the final stage, a non-root USER, port 8080, a HEALTHCHECK on /health/live with node (no curl in slim
- * images), and the image's own node running dist/src/main.js with the service's V8 flags (`nodeFlags`: package.json's
+ * images), and the image's own node running the bundled service (dist/bundle/main.js) with the service's V8 flags (`nodeFlags`: package.json's
  * `config.nodeFlags`, which `npm start` uses too).
  */
 export function checkDockerfile(text: string, nodeFlags: readonly string[] = []): string[] {
@@ -33,6 +33,9 @@ export function checkDockerfile(text: string, nodeFlags: readonly string[] = [])
   const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
   if (!runs.some((r) => /npm (ci|install)\b/.test(r) && !r.includes('--omit=dev'))) problems.push('no full `npm ci`/`npm install` for the build');
   if (!runs.some((r) => r.includes('npm run build'))) problems.push('no `npm run build`');
+  if (!instructions.some((i) => i.keyword === 'COPY' && /\brolldown\.config\.mjs\b/.test(i.args))) {
+    problems.push('rolldown.config.mjs is not copied: `npm run build` cannot bundle');
+  }
   if (!runs.some((r) => /npm (ci|install)\b.*--omit=dev/.test(r))) problems.push('no `npm ci --omit=dev` for production dependencies');
   if (finalStage.some((i) => i.keyword === 'RUN' && /npm (ci|install)\b/.test(i.args) && !i.args.includes('--omit=dev'))) {
     problems.push('the final stage installs dev dependencies');
@@ -51,7 +54,7 @@ export function checkDockerfile(text: string, nodeFlags: readonly string[] = [])
     if (!/CMD \["node"/.test(healthcheck.args)) problems.push('HEALTHCHECK does not run node');
   }
   const cmd = finalStage.filter((i) => i.keyword === 'CMD').at(-1)?.args;
-  const expected = JSON.stringify(['node', ...nodeFlags, 'dist/src/main.js']);
+  const expected = JSON.stringify(['node', ...nodeFlags, 'dist/bundle/main.js']);
   if (cmd?.replace(/\s+/g, '') !== expected.replace(/\s+/g, '')) problems.push(`CMD is not ${expected}`);
   return problems;
 }

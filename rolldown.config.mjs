@@ -1,0 +1,64 @@
+// The service as it runs: `tsc` compiles src/ to dist/src/, then this bundles the entry points with their
+// dependencies into dist/bundle/ (`npm run build`). Node then loads a handful of files at start instead of
+// some 2,000 modules (resolution, package.json reads and file I/O were ~half of start-up; BENCHMARKS.md).
+// Kept out of the bundle (loaded from node_modules at run time): packages that read their own files by path,
+// that are loaded on first use (the Azure SDKs), or that only the local stack needs.
+import { cpSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { defineConfig } from 'rolldown';
+
+const ROOT = import.meta.dirname;
+
+/** Loaded from node_modules at run time. */
+const EXTERNAL = [
+  /^node:/,
+  /^@azure\//, // loaded on first use (src/config/azure-sdk.loader.ts)
+  /^@opentelemetry\//,
+  /^@medplum\/definitions(\/|$)/, // reads its JSON files from its own directory
+  /^swagger-ui-dist(\/|$)/, // served from its directory (src/bff/api-docs.ts)
+  /^oidc-provider(\/|$)/, // the local identity provider (sandbox) only
+  /^pino(\/|$)/, /^thread-stream(\/|$)/, /^sonic-boom(\/|$)/, // pino resolves its workers by path
+];
+
+/** Optional peers that Nest and Fastify try to load and do without; absent here, so left as run-time imports. */
+const OPTIONAL_PEERS = new Set([
+  '@nestjs/microservices', '@nestjs/websockets', '@nestjs/platform-express', 'class-transformer', 'class-validator',
+  '@fastify/static', '@fastify/view', '@fastify/multipart',
+]);
+
+export function bundleOptions({ input, outDir }) {
+  return {
+    input,
+    platform: 'node',
+    external: EXTERNAL,
+    output: { dir: outDir, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+    onLog(level, log, handler) {
+      if (log.code === 'UNRESOLVED_IMPORT') {
+        const id = /Could not resolve '([^']+)'/.exec(log.message)?.[1] ?? '';
+        const name = id.split('/').slice(0, id.startsWith('@') ? 2 : 1).join('/');
+        if (OPTIONAL_PEERS.has(name)) return;
+        return handler('error', log); // anything else missing would fail at run time: fail the build instead
+      }
+      handler(level, log);
+    },
+    plugins: [
+      {
+        name: 'files-beside-the-code',
+        // Read beside their module at run time: the masking policy (src/masking/masking-policy.loader.ts) and the
+        // local profile's demo SMART app (src/sandbox/demo-app.controller.ts).
+        writeBundle() {
+          cpSync(join(ROOT, 'src/masking/policies'), join(outDir, 'policies'), { recursive: true });
+          cpSync(join(ROOT, 'src/sandbox/demo-app'), join(outDir, 'demo-app'), { recursive: true });
+        },
+      },
+    ],
+  };
+}
+
+const dist = resolve(process.env.BUNDLE_DIST ?? join(ROOT, 'dist'));
+export default defineConfig(
+  bundleOptions({
+    input: { main: join(dist, 'src/main.js'), 'audit-writer.worker': join(dist, 'src/audit/audit-writer.worker.js') },
+    outDir: join(dist, 'bundle'),
+  }),
+);
