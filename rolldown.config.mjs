@@ -26,10 +26,15 @@ const OPTIONAL_PEERS = new Set([
   '@fastify/static', '@fastify/view', '@fastify/multipart',
 ]);
 
-export function bundleOptions({ input, outDir }) {
+/**
+ * The options for a bundle of `input` (entry name -> compiled file) written to `outDir`; `alias` maps import
+ * prefixes to directories (the bench bundles its facade process from any compiled tree this way).
+ */
+export function bundleOptions({ input, outDir, alias = {} }) {
   return {
     input,
     platform: 'node',
+    resolve: { alias },
     external: EXTERNAL,
     output: { dir: outDir, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
     onLog(level, log, handler) {

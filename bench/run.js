@@ -129,7 +129,6 @@ async function main() {
 
   // 4. The facade, in its own process; start-up = fork to the first 200 from /health/ready.
   const facadeEnv = {
-    BENCH_DIST: DIST,
     APP_PROFILE: 'local',
     PORT: String(facadePort),
     HOST: '127.0.0.1',
@@ -144,8 +143,9 @@ async function main() {
   // --facade-flags replaces them for experiments (--facade-flags= runs it with none).
   const nodeFlags = (args['facade-flags'] ?? SERVICE_NODE_FLAGS).split(' ').filter(Boolean);
   const execArgv = [...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(HERE, '.tmp', 'prof')] : []), ...nodeFlags];
+  const facadeScript = await bundleFacade();
   const forkedAt = performance.now();
-  const facadeStarting = startChild(join(HERE, 'lib/facade-child.js'), { env: facadeEnv, execArgv, isReady: (m) => m?.listening });
+  const facadeStarting = startChild(facadeScript, { env: facadeEnv, execArgv, isReady: (m) => m?.listening });
   const readyMs = await waitFor200(`${facadeOrigin}/health/ready`, forkedAt);
   const facade = await facadeStarting;
   children.push(facade.child);
@@ -216,7 +216,7 @@ async function main() {
     mode: SMOKE ? 'smoke' : 'full',
     durationSeconds: Math.round((performance.now() - started) / 1000),
     machine: { ...machineBefore, loadAfter: machineInfo().load },
-    settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)' },
+    settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)', facadeBuild: 'bundled (rolldown.config.mjs)' },
     baselines: { direct: 'the canned upstream itself', fastify: '@fastify/reply-from, no logger', nginx: notes.nginx },
     upstreamBodyBytes: upstream.message.sizes,
     facade: { nodeFlags, startup, memory, runtime, checks },
@@ -224,6 +224,19 @@ async function main() {
   };
   results.targets = evaluate(results);
   return results;
+}
+
+/**
+ * The facade process as the service ships: lib/facade-child.js and the audit writer thread bundled with the
+ * service's own options (rolldown.config.mjs, as `npm run build` bundles main.js) from the compiled tree under test.
+ */
+async function bundleFacade() {
+  const { build } = await import('rolldown');
+  const { bundleOptions } = await import(pathToFileURL(join(ROOT, 'rolldown.config.mjs')).href);
+  const outDir = join(TMP, 'facade');
+  const input = { 'facade-child': join(HERE, 'lib/facade-child.js'), 'audit-writer.worker': join(DIST, 'src/audit/audit-writer.worker.js') };
+  await build({ ...bundleOptions({ input, outDir, alias: { '#facade-dist': DIST } }), logLevel: 'warn' });
+  return join(outDir, 'facade-child.js');
 }
 
 /** Workload C runs only when the facade has the route (reported by the child) and it answers 200. */

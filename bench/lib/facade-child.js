@@ -1,20 +1,16 @@
 // The facade under test, in its own process (so its RSS and start-up are its own), built exactly as
 // main.ts builds it: loadConfig from the environment, the undici keep-alive pool, createApp with the
 // backend from the factory, listen. The parent measures readiness by polling /health/ready.
-// Environment: BENCH_DIST plus the facade's own variables (PORT, FHIR_BASE_URL, AUTH_ISSUERS, AUDIT_STORE_PATH...).
-import { join } from 'node:path';
+// Not run as it is: bench/run.js bundles it with the service's own bundle options (rolldown.config.mjs), with
+// `#facade-dist` pointing at the compiled tree under test, so the facade loads as the shipped bundle does.
+// Environment: the facade's own variables (PORT, FHIR_BASE_URL, AUTH_ISSUERS, AUDIT_STORE_PATH...).
+import 'reflect-metadata';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { writeHeapSnapshot } from 'node:v8';
-
-const DIST = process.env.BENCH_DIST;
-const load = (path) => import(pathToFileURL(join(DIST, path)).href);
-
-await import('reflect-metadata');
-const { createApp } = await load('src/app.factory.js');
-const { createFhirBackend } = await load('src/backends/index.js');
-const { loadConfig } = await load('src/config/index.js');
-const { configureHttpPool } = await load('src/http/http-pool.js');
+import { createApp } from '#facade-dist/src/app.factory.js';
+import { createFhirBackend } from '#facade-dist/src/backends/index.js';
+import { loadConfig } from '#facade-dist/src/config/index.js';
+import { configureHttpPool } from '#facade-dist/src/http/http-pool.js';
 
 const config = loadConfig(process.env);
 configureHttpPool();

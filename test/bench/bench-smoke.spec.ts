@@ -20,6 +20,7 @@ const OUT = join(WORK, 'results.json');
 
 interface Results {
   mode: string;
+  settings: { facadeBuild: string };
   machine: { cores: number; node: string };
   facade: { startup: { readyMs: number }; memory: { peakRssMb: number }; checks: Record<string, unknown> };
   workloads: Array<{
@@ -68,6 +69,7 @@ describe('npm run bench (smoke mode)', () => {
   });
 
   it('measured the facade doing its work: start-up, memory, masked answers', () => {
+    expect(results.settings.facadeBuild).toMatch(/^bundled/); // measured as it ships (rolldown.config.mjs)
     expect(results.facade.startup.readyMs).toBeGreaterThan(0);
     expect(results.facade.memory.peakRssMb).toBeGreaterThan(0);
     expect(results.facade.checks).toMatchObject({ patientRead: true, patientSsnMasked: true, observationBundleEntries: 51 });
