@@ -13,7 +13,7 @@ const ROOT = import.meta.dirname;
 const EXTERNAL = [
   /^node:/,
   /^@azure\//, // loaded on first use (src/config/azure-sdk.loader.ts)
-  /^@opentelemetry\//,
+  /^@opentelemetry\//, // one copy, shared with the Azure Monitor SDK (the metrics API is a process-wide registry)
   /^@medplum\/definitions(\/|$)/, // reads its JSON files from its own directory
   /^swagger-ui-dist(\/|$)/, // served from its directory (src/bff/api-docs.ts)
   /^oidc-provider(\/|$)/, // the local identity provider (sandbox) only

@@ -4,7 +4,7 @@
  *
  * Why it is slow: for every snapshot element, Medplum reads the element's `fixed[x]` and `pattern[x]` through the
  * ElementDefinition schema, trying each of the ~50 types those choice elements allow (`fixedBase64Binary`,
- * `fixedBoolean`, ...), twice per element, for ~15,000 elements. The R4 base definitions carry almost none.
+ * `fixedBoolean`, ...), twice per element, for ~15,000 elements. The R4 base definitions carry none.
  *
  * What this does: it first indexes an ElementDefinition whose `fixed[x]` and `pattern[x]` list only the types
  * that occur in the definitions being indexed (none for R4 base), then every other definition, then the real
