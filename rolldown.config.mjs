@@ -1,11 +1,12 @@
 // The service as it runs: `tsc` compiles src/ to dist/src/, then this bundles the entry points with their
-// dependencies into dist/bundle/ (`npm run build`). Node then loads a handful of files at start instead of
-// some 2,000 modules (resolution, package.json reads and file I/O were ~half of start-up; BENCHMARKS.md).
+// dependencies into dist/bundle/ (`npm run build` runs `node rolldown.config.mjs`; BUNDLE_DIST names another
+// compiled tree). Node then loads a handful of files at start instead of some 2,000 modules (resolution,
+// package.json reads and file I/O were ~half of start-up; BENCHMARKS.md).
 // Kept out of the bundle (loaded from node_modules at run time): packages that read their own files by path,
 // that are loaded on first use (the Azure SDKs), or that only the local stack needs.
 import { cpSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defineConfig } from 'rolldown';
+import { build, defineConfig } from 'rolldown';
 
 const ROOT = import.meta.dirname;
 
@@ -61,9 +62,14 @@ export function bundleOptions({ input, outDir, alias = {} }) {
 }
 
 const dist = resolve(process.env.BUNDLE_DIST ?? join(ROOT, 'dist'));
-export default defineConfig(
+const config = defineConfig(
   bundleOptions({
     input: { main: join(dist, 'src/main.js'), 'audit-writer.worker': join(dist, 'src/audit/audit-writer.worker.js') },
     outDir: join(dist, 'bundle'),
   }),
 );
+export default config;
+
+// `node rolldown.config.mjs` (npm run build): bundles quietly (the CLI lists every file, on every `npm run token`);
+// a build error still fails the command.
+if (import.meta.main) await build(config);

@@ -32,7 +32,7 @@ describe('audit events survive a SIGKILL', () => {
     }
     expect(existsSync(join(BUILD, 'src/main.js'))).toBe(true);
     // Bundled as `npm run build` does (rolldown.config.mjs): the bundle, its audit writer thread included, is what runs.
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/rolldown/bin/cli.mjs'), '-c', 'rolldown.config.mjs'], {
+    execFileSync(process.execPath, [join(ROOT, 'rolldown.config.mjs')], {
       cwd: ROOT,
       stdio: 'pipe',
       env: { ...process.env, BUNDLE_DIST: BUILD },
