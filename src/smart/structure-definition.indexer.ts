@@ -13,7 +13,7 @@
  * have read; the narrowed schema is gone once this returns. `structure-definition.indexer.spec.ts` checks each
  * schema against Medplum's own parse.
  */
-import { indexStructureDefinitionBundle } from '@medplum/core';
+import { capitalize, indexStructureDefinitionBundle } from '@medplum/core';
 import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
 
 const ELEMENT_DEFINITION_URL = 'http://hl7.org/fhir/StructureDefinition/ElementDefinition';
@@ -45,10 +45,9 @@ function valueTypesIn(definitions: readonly StructureDefinition[]): Set<string> 
   return types;
 }
 
-/** A copy of ElementDefinition whose `fixed[x]` and `pattern[x]` allow only `types`. */
+/** A copy of ElementDefinition whose `fixed[x]` and `pattern[x]` allow only `types` (named as Medplum names them: `capitalize`). */
 function narrowValueChoices(elementDefinition: StructureDefinition, types: ReadonlySet<string>): StructureDefinition {
-  const capitalized = (code: string) => code.charAt(0).toUpperCase() + code.slice(1);
   const narrow = (element: ElementDefinition): ElementDefinition =>
-    VALUE_CHOICES.includes(element.path ?? '') ? { ...element, type: element.type?.filter((t) => types.has(capitalized(t.code ?? ''))) } : element;
+    VALUE_CHOICES.includes(element.path ?? '') ? { ...element, type: element.type?.filter((t) => types.has(capitalize(t.code ?? ''))) } : element;
   return { ...elementDefinition, snapshot: { ...elementDefinition.snapshot, element: (elementDefinition.snapshot?.element ?? []).map(narrow) } };
 }
