@@ -64,6 +64,18 @@ describe('ResilientBackend', () => {
     expect(inner.calls).toBeLessThanOrEqual(2);
   });
 
+  it('a backend that ignores its abort signal still ends at the deadline (504), its signal aborted', async () => {
+    let seen: AbortSignal | undefined;
+    const inner = new ScriptedBackend((_, req) => {
+      seen = req.signal;
+      return new Promise<BackendResponse>(() => undefined);
+    });
+    const backend = new ResilientBackend(inner, { ...CONFIG, attemptTimeoutMs: 300, deadlineMs: 100, retries: 5, breakerFailures: 100 });
+    await expect(backend.request(get)).rejects.toMatchObject({ status: 504 });
+    expect(inner.calls).toBe(1);
+    expect(seen?.aborted).toBe(true);
+  });
+
   it('opens the circuit after consecutive failures (503 + Retry-After), then closes through a half-open probe', async () => {
     let failing = true;
     const inner = new ScriptedBackend(async () => (failing ? Promise.reject(upstream500()) : ok));

@@ -7,6 +7,8 @@
  * - a circuit breaker per backend: opens after consecutive failures, answers 503 + Retry-After while open,
  *   lets one probe through once half-open, closes on its success;
  * - a timeout per attempt.
+ * The two timeouts abort the call's signal and answer at once, whether or not the call honours it
+ * (abort-timeout.policy.ts).
  * 4xx answers are the backend working normally: never retried, never counted against it.
  *
  * @see https://github.com/connor4312/cockatiel#readme
@@ -20,13 +22,11 @@ import {
   ConsecutiveBreaker,
   ExponentialBackoff,
   TaskCancelledError,
-  TimeoutStrategy,
   bulkhead,
   circuitBreaker,
   handleWhen,
   noop,
   retry,
-  timeout,
   wrap,
   type CircuitBreakerPolicy,
   type IPolicy,
@@ -34,6 +34,7 @@ import {
 import type { ResilienceConfig } from '../../config/index.js';
 import { badGateway, gatewayTimeout, OperationOutcomeError, serviceUnavailable } from '../../fhir/outcomes.js';
 import type { BackendRequest, BackendResponse, FhirBackend } from '../fhir-backend.js';
+import { AbortTimeoutPolicy } from './abort-timeout.policy.js';
 
 /** A failure that says the backend is unwell (as opposed to a 4xx about the request). */
 export function isBackendFailure(err: unknown): boolean {
@@ -65,11 +66,9 @@ export class ResilientBackend implements FhirBackend {
       this.openedAt = this.now();
     });
     const isolation = bulkhead(config.bulkheadLimit, config.bulkheadQueue);
-    // abortOnReturn: false: a call that has returned has nothing left to cancel, and aborting its controller
-    // anyway cost two DOMExceptions per request (issue 9 profile). Timeouts still abort the call in flight.
-    const timeoutOptions = { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false };
-    const attempt = timeout(config.attemptTimeoutMs, timeoutOptions);
-    const deadline = () => timeout(config.deadlineMs, timeoutOptions);
+    // Not cockatiel's timeout: see abort-timeout.policy.ts (it kept every result alive past the young generation).
+    const attempt = new AbortTimeoutPolicy(config.attemptTimeoutMs);
+    const deadline = () => new AbortTimeoutPolicy(config.deadlineMs);
     const retries =
       config.retries > 0
         ? retry(handleWhen(isBackendFailure), {
