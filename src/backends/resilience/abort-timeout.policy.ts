@@ -6,7 +6,7 @@
  * Why not cockatiel's own: its aggressive timeout races the call against a promise that never settles when
  * the call wins, and with it every result (a parsed upstream Bundle) survived the young generation's
  * collections and was only reclaimed by the full collector: ~4.5 MB promoted per scavenge on workload B,
- * old space swelling between major GCs, scavenges three times longer (issue 9, BENCHMARKS.md). Here every
+ * old space swelling between major GCs, scavenges about twice as long (issue 9, BENCHMARKS.md). Here every
  * promise settles and the timer and the listener on the enclosing signal are removed when the call ends, so
  * nothing keeps a finished call's result reachable.
  */
