@@ -1,11 +1,20 @@
 import { getEventListeners } from 'node:events';
-import { TaskCancelledError, wrap } from 'cockatiel';
+import { TaskCancelledError, wrap, type ICancellationContext } from 'cockatiel';
 import { describe, expect, it } from 'vitest';
 import { AbortTimeoutPolicy } from './abort-timeout.policy.js';
 
 const pendingTimeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-/** A call that never ends and ignores its signal: only the policy can end the wait. */
-const deaf = () => new Promise<never>(() => undefined);
+/** A call that never ends and ignores its signal (only the policy can end the wait); keeps the signal it got. */
+function deafCall() {
+  const call = {
+    signal: undefined as AbortSignal | undefined,
+    run: ({ signal }: ICancellationContext) => {
+      call.signal = signal;
+      return new Promise<never>(() => undefined);
+    },
+  };
+  return call;
+}
 
 describe('AbortTimeoutPolicy', () => {
   it('answers with the call, then leaves no timer and no listener on the enclosing signal', async () => {
@@ -32,29 +41,19 @@ describe('AbortTimeoutPolicy', () => {
   });
 
   it('ends a call that ignores its signal at the timeout, and aborts that signal', async () => {
-    let seen: AbortSignal | undefined;
-    const outcome = await new AbortTimeoutPolicy(50)
-      .execute(({ signal }) => {
-        seen = signal;
-        return deaf();
-      })
-      .catch((err: unknown) => err);
+    const call = deafCall();
+    const outcome = await new AbortTimeoutPolicy(50).execute(call.run).catch((err: unknown) => err);
     expect(outcome).toBeInstanceOf(TaskCancelledError);
-    expect(seen?.aborted).toBe(true);
+    expect(call.signal?.aborted).toBe(true);
   });
 
   it('ends at once when the enclosing signal aborts, and aborts the call\'s signal', async () => {
     const parent = new AbortController();
-    let seen: AbortSignal | undefined;
-    const running = new AbortTimeoutPolicy(60_000)
-      .execute(({ signal }) => {
-        seen = signal;
-        return deaf();
-      }, parent.signal)
-      .catch((err: unknown) => err);
+    const call = deafCall();
+    const running = new AbortTimeoutPolicy(60_000).execute(call.run, parent.signal).catch((err: unknown) => err);
     parent.abort();
     await expect(running).resolves.toBeInstanceOf(TaskCancelledError);
-    expect(seen?.aborted).toBe(true);
+    expect(call.signal?.aborted).toBe(true);
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
   });
 
@@ -73,15 +72,10 @@ describe('AbortTimeoutPolicy', () => {
   });
 
   it('nested in wrap(), the outer deadline cuts the inner timeout short', async () => {
-    let seen: AbortSignal | undefined;
+    const call = deafCall();
     const policy = wrap(new AbortTimeoutPolicy(50), new AbortTimeoutPolicy(60_000));
-    const outcome = await policy
-      .execute(({ signal }) => {
-        seen = signal;
-        return deaf();
-      })
-      .catch((err: unknown) => err);
+    const outcome = await policy.execute(call.run).catch((err: unknown) => err);
     expect(outcome).toBeInstanceOf(TaskCancelledError);
-    expect(seen?.aborted).toBe(true);
+    expect(call.signal?.aborted).toBe(true);
   });
 });
