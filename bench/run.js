@@ -2,6 +2,7 @@
 //
 //   npm run bench                      full run: writes bench/results.json and the results section of BENCHMARKS.md
 //   node bench/run.js --smoke --out x  tiny run (short phases, no warm-up, nginx only if installed): writes x
+//   --facade-flags="<V8 flags>"        the facade's V8 flags instead of the service's; --facade-stdout shows its stdout
 //
 // On loopback: a canned FHIR upstream (child process, pre-serialised synthetic data), the facade in front of it
 // (child process, full pipeline: real tokens from the local IdP, SMART authorization, compartment filter,
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
     'no-md': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     'facade-flags': { type: 'string' },
+    'facade-stdout': { type: 'boolean', default: false },
   },
 });
 
@@ -145,7 +147,13 @@ async function main() {
   const execArgv = [...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(HERE, '.tmp', 'prof')] : []), ...nodeFlags];
   const facadeScript = await bundleFacade();
   const forkedAt = performance.now();
-  const facadeStarting = startChild(facadeScript, { env: facadeEnv, execArgv, isReady: (m) => m?.listening });
+  const facadeStarting = startChild(facadeScript, {
+    env: facadeEnv,
+    execArgv,
+    // Experiments: V8's traces (--facade-flags="... --trace-gc-nvp") go to stdout, with the request log lines.
+    stdio: args['facade-stdout'] ? 'inherit' : 'ignore',
+    isReady: (m) => m?.listening,
+  });
   const readyMs = await waitFor200(`${facadeOrigin}/health/ready`, forkedAt);
   const facade = await facadeStarting;
   children.push(facade.child);
