@@ -67,8 +67,9 @@ export class ResilientBackend implements FhirBackend {
     });
     const isolation = bulkhead(config.bulkheadLimit, config.bulkheadQueue);
     // Not cockatiel's timeout: see abort-timeout.policy.ts (it kept every result alive past the young generation).
+    // Stateless, so one instance of each serves both policies.
     const attempt = new AbortTimeoutPolicy(config.attemptTimeoutMs);
-    const deadline = () => new AbortTimeoutPolicy(config.deadlineMs);
+    const deadline = new AbortTimeoutPolicy(config.deadlineMs);
     const retries =
       config.retries > 0
         ? retry(handleWhen(isBackendFailure), {
@@ -76,8 +77,8 @@ export class ResilientBackend implements FhirBackend {
             backoff: new ExponentialBackoff({ initialDelay: config.retryBaseDelayMs, maxDelay: Math.max(config.retryBaseDelayMs, config.deadlineMs / 4) }),
           })
         : noop;
-    this.readPolicy = wrap(deadline(), retries, isolation, this.breaker, attempt);
-    this.writePolicy = wrap(deadline(), isolation, this.breaker, attempt);
+    this.readPolicy = wrap(deadline, retries, isolation, this.breaker, attempt);
+    this.writePolicy = wrap(deadline, isolation, this.breaker, attempt);
   }
 
   /** Closed, open, half-open (for readiness and tests). */
