@@ -1,15 +1,12 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { BearerTokenVerifier } from './bearer-token.verifier.js';
-import { BearerStrategy } from './bearer.strategy.js';
 import { LAUNCH_CONTEXT_RESOLVER, type LaunchContextResolver } from './launch-context.resolver.js';
 import { TrustedIssuerRegistry } from './trusted-issuer.registry.js';
 
 @Module({
-  imports: [PassportModule.register({ session: false })],
   providers: [
     {
       provide: TrustedIssuerRegistry,
@@ -22,7 +19,6 @@ import { TrustedIssuerRegistry } from './trusted-issuer.registry.js';
       inject: [TrustedIssuerRegistry, { token: LAUNCH_CONTEXT_RESOLVER, optional: true }],
       useFactory: (r: TrustedIssuerRegistry, contexts?: LaunchContextResolver) => new BearerTokenVerifier(r, contexts),
     },
-    BearerStrategy,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
   exports: [TrustedIssuerRegistry, BearerTokenVerifier],

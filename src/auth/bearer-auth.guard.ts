@@ -1,40 +1,54 @@
 /**
- * Global authentication guard. Public routes opt out with @Public(); everything else needs a valid token.
+ * Global authentication guard: `Authorization: Bearer <JWT>`, verified by BearerTokenVerifier (jose, the
+ * trusted issuers). Public routes opt out with @Public(); everything else needs a valid token.
  * Every failure is the same 401 with `WWW-Authenticate` (RFC 6750 §3): the client is not told which check failed.
  * The one exception: a valid token whose launch context cannot be looked up (store unreachable) gets 503 with
  * `Retry-After`, so the app keeps its token and tries again, and is never served without its patient.
+ *
+ * Not a passport strategy: passport's per-request strategy object (`Object.create` of the strategy) kept
+ * every request's objects alive past the young generation's collections (issue 9, BENCHMARKS.md log 15);
+ * see docs/decisions.md.
  */
-import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { invalidToken, serviceUnavailable, unauthorized } from '../fhir/outcomes.js';
-import { MissingTokenError } from './bearer.strategy.js';
+import { BearerTokenVerifier } from './bearer-token.verifier.js';
 import { LaunchContextUnavailableError } from './launch-context.resolver.js';
 import type { Principal } from './principal.js';
 import { IS_PUBLIC } from './public.decorator.js';
 
+const BEARER = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*)$/;
+
 @Injectable()
-export class BearerAuthGuard extends AuthGuard('bearer') {
+export class BearerAuthGuard implements CanActivate {
   private readonly realm: string;
 
   constructor(
     private readonly reflector: Reflector,
+    private readonly verifier: BearerTokenVerifier,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    super();
     this.realm = config.fhirBase;
   }
 
-  override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    return isPublic ? true : super.canActivate(context);
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    request.user = await this.authenticate(request.headers.authorization);
+    return true;
   }
 
-  override handleRequest<T = Principal>(err: unknown, user: T | false): T {
-    if (!err && user) return user;
-    if (err instanceof MissingTokenError) throw unauthorized({ 'www-authenticate': `Bearer realm="${this.realm}"` });
-    if (err instanceof LaunchContextUnavailableError) throw serviceUnavailable('Launch context temporarily unavailable', 5);
-    throw invalidToken({ 'www-authenticate': `Bearer realm="${this.realm}", error="invalid_token"` });
+  private async authenticate(header: string | undefined): Promise<Principal> {
+    if (!header) throw unauthorized({ 'www-authenticate': `Bearer realm="${this.realm}"` });
+    try {
+      const match = BEARER.exec(header.trim());
+      if (!match) throw new Error('malformed authorization header');
+      return await this.verifier.verify(match[1]!);
+    } catch (err) {
+      if (err instanceof LaunchContextUnavailableError) throw serviceUnavailable('Launch context temporarily unavailable', 5);
+      throw invalidToken({ 'www-authenticate': `Bearer realm="${this.realm}", error="invalid_token"` });
+    }
   }
 }
