@@ -5,9 +5,9 @@
  * The one exception: a valid token whose launch context cannot be looked up (store unreachable) gets 503 with
  * `Retry-After`, so the app keeps its token and tries again, and is never served without its patient.
  *
- * Not a passport strategy: passport's per-request strategy object (`Object.create` of the strategy) kept
- * every request's objects alive past the young generation's collections (issue 9, BENCHMARKS.md log 15);
- * see docs/decisions.md.
+ * Not a passport strategy: with passport's per-request path (a strategy object made with `Object.create` for
+ * each request, callbacks closing over the request) nearly every request's objects survived the young
+ * generation's collections and were promoted to old space (issue 9, BENCHMARKS.md log 15; docs/decisions.md).
  */
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
