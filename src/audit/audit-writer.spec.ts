@@ -1,11 +1,12 @@
 /**
  * The audit writer thread: a record's promise resolves only once its events are in the store (another
  * connection sees them), concurrent records are all kept in one valid chain, and the writer's refusals
- * (outbox full) reach the caller as AuditUnavailableError, never as a silent success.
+ * (outbox full) and its death reach the caller as AuditUnavailableError, never as a silent success.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditRecord } from '../../test/audit/audit-fixtures.js';
 import { tempStore, type TempStore } from '../../test/audit/audit-store-helpers.js';
@@ -62,6 +63,33 @@ describe('AuditWriter', () => {
     await Promise.all(ids.map((requestId, i) => writer.record(auditRecord({ requestId, patients: [`pat-00${i % 5}`] }))));
     expect(new Set(requestIdsIn(path))).toEqual(new Set(ids));
     expect(verifyAuditStore(path)).toMatchObject({ status: 'intact', count: 300 });
+  });
+
+  it('never resolves a record it lost: a writer that dies with a batch in hand refuses it, and a new writer continues the chain', async () => {
+    const { writer, path } = writerFor();
+    await writer.record(auditRecord({ requestId: 'req-first', patients: ['pat-001'] }));
+    // Fault injection: the thread is stopped just as it is handed a batch (the first record); the records after it
+    // wait, and go to whichever writer comes next.
+    const dying = (writer as unknown as { worker: Worker }).worker.terminate();
+    const ids = Array.from({ length: 200 }, (_, i) => `req-${i}`);
+    const outcomes = ids.map((requestId) =>
+      writer.record(auditRecord({ requestId, patients: ['pat-002'] })).then(
+        () => ({ requestId, stored: true as const }),
+        (err: unknown) => ({ requestId, stored: false as const, err }),
+      ),
+    );
+    await dying;
+    const settled = await Promise.all(outcomes);
+
+    const inStore = new Set(requestIdsIn(path));
+    for (const o of settled) {
+      if (o.stored) expect(inStore.has(o.requestId), `${o.requestId} resolved but is not in the store`).toBe(true);
+      else expect(o.err).toBeInstanceOf(AuditUnavailableError);
+    }
+    expect(settled.some((o) => !o.stored)).toBe(true); // the batch the dead writer held
+    await writer.record(auditRecord({ requestId: 'req-after', patients: ['pat-001'] }));
+    expect(requestIdsIn(path)).toContain('req-after');
+    expect(verifyAuditStore(path)).toMatchObject({ status: 'intact', count: inStore.size + 1 });
   });
 
   it('refuses with reason "full" when undelivered events would exceed the bound, and reports its state', async () => {
