@@ -1,7 +1,8 @@
 /**
  * The audit writer thread: a record's promise resolves only once its events are in the store (another
  * connection sees them), concurrent records are all kept in one valid chain, and the writer's refusals
- * (outbox full) and its death reach the caller as AuditUnavailableError, never as a silent success.
+ * (outbox full), its death and its silence (a hung disk) reach the caller as AuditUnavailableError, never as a
+ * silent success.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { tempStore, type TempStore } from '../../test/audit/audit-store-helpers.
 import { freePort } from '../../test/support/free-port.js';
 import { AuditUnavailableError } from './audit-unavailable.error.js';
 import { verifyAuditStore } from './audit-verify.js';
-import { AuditWriter } from './audit-writer.js';
+import { AuditWriter, type AuditWriterTuning } from './audit-writer.js';
 import type { AuditWriterOptions } from './audit-writer.protocol.js';
 
 const stores: TempStore[] = [];
@@ -23,17 +24,21 @@ afterEach(async () => {
   for (const s of stores.splice(0)) s.cleanup();
 });
 
-function writerFor(overrides: Partial<AuditWriterOptions> = {}): { writer: AuditWriter; path: string } {
+function writerFor(overrides: Partial<AuditWriterOptions> = {}, tuning: AuditWriterTuning = {}): { writer: AuditWriter; path: string } {
   const store = tempStore();
   stores.push(store);
-  const writer = new AuditWriter({
-    storePath: store.path,
-    maxPendingEvents: 1_000,
-    shipMaxBackoffMs: 100,
-    shipperLingerMs: 0,
-    observer: 'fhir-facade',
-    ...overrides,
-  });
+  const writer = new AuditWriter(
+    {
+      storePath: store.path,
+      maxPendingEvents: 1_000,
+      shipMaxBackoffMs: 100,
+      shipperLingerMs: 0,
+      observer: 'fhir-facade',
+      ...overrides,
+    },
+    {},
+    tuning,
+  );
   writers.push(writer);
   return { writer, path: store.path };
 }
@@ -90,6 +95,31 @@ describe('AuditWriter', () => {
     await writer.record(auditRecord({ requestId: 'req-after', patients: ['pat-001'] }));
     expect(requestIdsIn(path)).toContain('req-after');
     expect(verifyAuditStore(path)).toMatchObject({ status: 'intact', count: inStore.size + 1 });
+  });
+
+  it('refuses what a hung writer holds once it has not acknowledged in time, and goes on with a new writer', async () => {
+    const { writer, path } = writerFor({}, { ackTimeoutMs: 300 });
+    await writer.record(auditRecord({ requestId: 'req-first', patients: ['pat-001'] }));
+    // A hung disk, as the writer sees one: another connection holds the store's write lock, so the writer's commit
+    // blocks (in SQLite's busy wait, 2 s) and no acknowledgement comes.
+    const blocker = new DatabaseSync(path, { timeout: 2_000 }); // waits its turn behind the writer's shipper
+    blocker.exec('BEGIN IMMEDIATE');
+    let released = false;
+    try {
+      const refused = await writer.record(auditRecord({ requestId: 'req-hung', patients: ['pat-001'] })).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(AuditUnavailableError);
+      expect((refused as AuditUnavailableError).message).toBe('audit writer did not acknowledge in time');
+      blocker.exec('ROLLBACK');
+      released = true;
+    } finally {
+      if (!released) blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+    await writer.record(auditRecord({ requestId: 'req-after', patients: ['pat-001'] }));
+    expect(requestIdsIn(path)).toEqual(expect.arrayContaining(['req-first', 'req-after']));
+    // Whatever the stopped writer did with its batch once the lock went (refused, perhaps stored: never the
+    // reverse), the store is one intact chain.
+    expect(verifyAuditStore(path)).toMatchObject({ status: 'intact' });
   });
 
   it('refuses with reason "full" when undelivered events would exceed the bound, and reports its state', async () => {

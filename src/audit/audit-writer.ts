@@ -22,6 +22,11 @@ interface Waiting {
   readonly reject: (err: unknown) => void;
 }
 
+export interface AuditWriterTuning {
+  /** How long a batch may stay unacknowledged before the writer is taken for hung. Default ACK_TIMEOUT_MS. */
+  readonly ackTimeoutMs?: number;
+}
+
 export interface AuditWriterEvents {
   /** A delivery attempt to the sink failed (never carries the batch). */
   readonly onShipFailure?: (attempt: number) => void;
@@ -40,6 +45,7 @@ export class AuditWriter {
   constructor(
     private readonly options: AuditWriterOptions,
     private readonly events: AuditWriterEvents = {},
+    private readonly tuning: AuditWriterTuning = {},
   ) {
     this.worker = this.spawn();
   }
@@ -98,7 +104,7 @@ export class AuditWriter {
       if (this.worker === worker) this.worker = undefined;
       void worker.terminate();
       this.flush();
-    }, ACK_TIMEOUT_MS);
+    }, this.tuning.ackTimeoutMs ?? ACK_TIMEOUT_MS);
     this.inFlight = { id, batch, timer };
     try {
       worker.postMessage({ type: 'record', id, records: batch.map((w) => w.record) });
