@@ -98,7 +98,9 @@ describe('AuditWriter', () => {
   });
 
   it('refuses what a hung writer holds once it has not acknowledged in time, and goes on with a new writer', async () => {
-    const { writer, path } = writerFor({}, { ackTimeoutMs: 300 });
+    // Shorter than the writer's own 2 s wait for a locked store, long enough for a healthy commit on a busy machine.
+    const { writer, path } = writerFor({}, { ackTimeoutMs: 1_500 });
+    await expect.poll(() => writer.state.writable, { timeout: 10_000 }).toBe(true);
     await writer.record(auditRecord({ requestId: 'req-first', patients: ['pat-001'] }));
     // A hung disk, as the writer sees one: another connection holds the store's write lock, so the writer's commit
     // blocks (in SQLite's busy wait, 2 s) and no acknowledgement comes.
