@@ -106,15 +106,12 @@ describe('AuditWriter', () => {
     // blocks (in SQLite's busy wait, 2 s) and no acknowledgement comes.
     const blocker = new DatabaseSync(path, { timeout: 2_000 }); // waits its turn behind the writer's shipper
     blocker.exec('BEGIN IMMEDIATE');
-    let released = false;
     try {
       const refused = await writer.record(auditRecord({ requestId: 'req-hung', patients: ['pat-001'] })).catch((err: unknown) => err);
       expect(refused).toBeInstanceOf(AuditUnavailableError);
       expect((refused as AuditUnavailableError).message).toBe('audit writer did not acknowledge in time');
-      blocker.exec('ROLLBACK');
-      released = true;
     } finally {
-      if (!released) blocker.exec('ROLLBACK');
+      blocker.exec('ROLLBACK');
       blocker.close();
     }
     await writer.record(auditRecord({ requestId: 'req-after', patients: ['pat-001'] }));
