@@ -37,7 +37,14 @@ export function bundleOptions({ input, outDir, alias = {} }) {
     platform: 'node',
     resolve: { alias },
     external: EXTERNAL,
-    output: { dir: outDir, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+    output: {
+      dir: outDir,
+      format: 'esm',
+      entryFileNames: '[name].js',
+      chunkFileNames: '[name]-[hash].js',
+      charset: 'ascii',
+      comments: { legal: true, annotation: true, jsdoc: false },
+    },
     onLog(level, log, handler) {
       if (log.code === 'UNRESOLVED_IMPORT') {
         const id = /Could not resolve '([^']+)'/.exec(log.message)?.[1] ?? '';
@@ -48,6 +55,7 @@ export function bundleOptions({ input, outDir, alias = {} }) {
       handler(level, log);
     },
     plugins: [
+      asciiSource(),
       {
         name: 'files-beside-the-code',
         // Read beside their module at run time: the masking policy (src/masking/masking-policy.loader.ts) and the
@@ -58,6 +66,30 @@ export function bundleOptions({ input, outDir, alias = {} }) {
         },
       },
     ],
+  };
+}
+
+/**
+ * Every chunk pure ASCII. Node 24 keeps an ES module's source outside the V8 heap, at one byte per character only
+ * when the whole file is ASCII: one other character anywhere makes it two or three bytes per character (~12 MB more
+ * for main.js; BENCHMARKS.md, log 16). `output.charset: 'ascii'` escapes strings, templates, regular expressions and
+ * identifiers; what it cannot escape are preserved comments (a licence notice with a name in it), rewritten here with
+ * `\u{...}` in their text. Anything left (a tagged template's raw text) fails the build, naming where it is.
+ */
+export function asciiSource() {
+  return {
+    name: 'ascii-source',
+    renderChunk(code, chunk) {
+      const ascii = code.replace(/^[ \t]*\/\*[\s\S]*?\*\//gm, (comment) =>
+        comment.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`),
+      );
+      const at = ascii.search(/[^\x00-\x7f]/);
+      if (at >= 0) {
+        const line = ascii.slice(0, at).split('\n').length;
+        this.error(`${chunk.fileName}:${line}: a non-ASCII character the bundler cannot escape (see asciiSource in rolldown.config.mjs)`);
+      }
+      return { code: ascii, map: null };
+    },
   };
 }
 
