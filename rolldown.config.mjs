@@ -4,7 +4,7 @@
 // package.json reads and file I/O were ~half of start-up; BENCHMARKS.md).
 // Kept out of the bundle (loaded from node_modules at run time): packages that read their own files by path,
 // that are loaded on first use (the Azure SDKs), or that only the local stack needs.
-import { cpSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, defineConfig } from 'rolldown';
 
@@ -103,5 +103,9 @@ const config = defineConfig(
 export default config;
 
 // `node rolldown.config.mjs` (npm run build): bundles quietly (the CLI lists every file, on every `npm run token`);
-// a build error still fails the command.
-if (import.meta.main) await build(config);
+// a build error still fails the command. The output directory is emptied first: chunk names carry a content hash,
+// so an earlier build's chunks would otherwise stay beside the new ones.
+if (import.meta.main) {
+  rmSync(config.output.dir, { recursive: true, force: true });
+  await build(config);
+}
