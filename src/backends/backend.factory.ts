@@ -20,11 +20,11 @@ export interface BackendOptions {
 }
 
 export function createFhirBackend(config: AppConfig, upstreamBaseUrl: string, options: BackendOptions = {}): FhirBackend {
-  const timeout = config.upstreamTimeoutMs;
+  const limits = { timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: config.backends.resilience.maxResponseBytes };
   const upstream =
     config.profile === 'azure'
-      ? new FhirHttpBackend('ahds', upstreamBaseUrl, new (azureIdentity().DefaultAzureCredential)(), `${upstreamBaseUrl}/.default`, timeout)
-      : new FhirHttpBackend('fhir', upstreamBaseUrl, new LocalSandboxCredential(), 'local', timeout);
+      ? new FhirHttpBackend('ahds', upstreamBaseUrl, new (azureIdentity().DefaultAzureCredential)(), `${upstreamBaseUrl}/.default`, limits)
+      : new FhirHttpBackend('fhir', upstreamBaseUrl, new LocalSandboxCredential(), 'local', limits);
   const primary = new ResilientBackend(upstream, config.backends.resilience);
   if (!config.backends.emrs.length) return primary;
   return createRoutingBackend(config, primary, options.secrets ?? secretsProviderFor(config));

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { OperationOutcomeError } from '../fhir/outcomes.js';
+import { OperationOutcomeError, UpstreamTooLargeError } from '../fhir/outcomes.js';
 import { FhirHttpBackend } from './fhir-http.backend.js';
 
 interface Seen {
@@ -29,7 +29,8 @@ describe('FhirHttpBackend against a real HTTP server', () => {
   let base: string;
   let seen: Seen[];
   let answer: (res: ServerResponse) => void;
-  const backend = () => new FhirHttpBackend('fhir', base, credential, 'scope', 2_000);
+  const LIMITS = { timeoutMs: 2_000, maxResponseBytes: 64 * 1024 };
+  const backend = () => new FhirHttpBackend('fhir', base, credential, 'scope', LIMITS);
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -106,8 +107,49 @@ describe('FhirHttpBackend against a real HTTP server', () => {
       .request({ method: 'GET', path: 'Patient/p1', signal: AbortSignal.timeout(100) })
       .catch((e: unknown) => e);
     expect((late as OperationOutcomeError).status).toBe(504);
-    const closed = new FhirHttpBackend('fhir', `http://127.0.0.1:${await closedPort()}/fhir`, credential, 'scope', 2_000);
+    const closed = new FhirHttpBackend('fhir', `http://127.0.0.1:${await closedPort()}/fhir`, credential, 'scope', LIMITS);
     expect(((await closed.request({ method: 'GET', path: 'metadata' }).catch((e: unknown) => e)) as OperationOutcomeError).status).toBe(502);
     expect(await closed.ping()).toBe(false);
+  });
+
+  describe('an answer longer than UPSTREAM_MAX_RESPONSE_BYTES', () => {
+    /** A Patient whose JSON is exactly `bytes` long, with an SSN-like value that must not come back. */
+    const patientOf = (bytes: number) => {
+      const head = '{"resourceType":"Patient","id":"big","text":{"div":"SSN 123-45-6789 ';
+      const tail = '"}}';
+      return head + 'x'.repeat(bytes - head.length - tail.length) + tail;
+    };
+    const tooLarge = async () => (await backend().request({ method: 'GET', path: 'Patient/big' }).catch((e: unknown) => e)) as OperationOutcomeError;
+
+    it('is refused with 502 too-costly when the upstream declares its length', async () => {
+      answer = (res) => res.writeHead(200, { 'content-type': 'application/fhir+json' }).end(patientOf(LIMITS.maxResponseBytes + 1));
+      const err = await tooLarge();
+      expect(err).toBeInstanceOf(UpstreamTooLargeError);
+      expect(err.status).toBe(502);
+      expect(err.outcome.issue[0]).toMatchObject({ severity: 'error', code: 'too-costly' });
+      expect(JSON.stringify(err.outcome)).not.toContain('123-45-6789');
+    });
+
+    it('is refused when the upstream streams it chunked, without a length, and so is an error body', async () => {
+      answer = (res) => {
+        res.writeHead(200, { 'content-type': 'application/fhir+json' });
+        const body = patientOf(LIMITS.maxResponseBytes * 4);
+        for (let at = 0; at < body.length; at += 8192) res.write(body.slice(at, at + 8192));
+        res.end();
+      };
+      expect(await tooLarge()).toBeInstanceOf(UpstreamTooLargeError);
+      answer = (res) => res.writeHead(500, { 'content-type': 'text/html' }).end(patientOf(LIMITS.maxResponseBytes * 2));
+      expect(await tooLarge()).toBeInstanceOf(UpstreamTooLargeError);
+    });
+
+    it('takes an answer of exactly the limit, and the backend goes on answering after a refusal', async () => {
+      answer = (res) => res.writeHead(200, { 'content-type': 'application/fhir+json' }).end(patientOf(LIMITS.maxResponseBytes));
+      const res = await backend().request({ method: 'GET', path: 'Patient/big' });
+      expect(res.body).toMatchObject({ resourceType: 'Patient', id: 'big' });
+      answer = (res) => res.writeHead(200, { 'content-type': 'application/fhir+json' }).end(patientOf(LIMITS.maxResponseBytes + 100));
+      expect(await tooLarge()).toBeInstanceOf(UpstreamTooLargeError);
+      answer = (res) => res.writeHead(200, { 'content-type': 'application/fhir+json' }).end('{"resourceType":"Patient","id":"p1"}');
+      await expect(backend().request({ method: 'GET', path: 'Patient/p1' })).resolves.toMatchObject({ status: 200, body: { id: 'p1' } });
+    });
   });
 });

@@ -2,8 +2,9 @@
  * A FhirBackend over undici's `request` on the pooled keep-alive dispatcher (src/http/http-pool.ts). The access
  * token for the upstream comes from an `@azure/identity` TokenCredential (managed identity in Azure, a local
  * credential for the sandbox). Upstream failures become OperationOutcome errors: 502 when unreachable or when the
- * answer is not FHIR JSON, 504 past the deadline, the upstream status otherwise (with its OperationOutcome, which
- * is masked on the way out like any body). Redirects are not followed: a FHIR server the facade fronts has no
+ * answer is not FHIR JSON, 504 past the deadline, 502 `too-costly` when the answer is longer than the facade takes
+ * in (undici stops reading it: no upstream can make the facade buffer more), the upstream status otherwise (with its
+ * OperationOutcome, which is masked on the way out like any body). Redirects are not followed: a FHIR server the facade fronts has no
  * business sending its token elsewhere.
  *
  * Why not fhir-kit-client (the design card's client): it builds a WHATWG `Request` and calls the global `fetch`
@@ -14,9 +15,17 @@
  * @see https://hl7.org/fhir/R4/http.html
  */
 import type { TokenCredential } from '@azure/core-auth';
-import { errors, request as httpRequest } from 'undici';
-import { badGateway, gatewayTimeout, isOperationOutcome, OperationOutcomeError, outcome } from '../fhir/outcomes.js';
+import { errors, request as httpRequest, type Dispatcher } from 'undici';
+import { badGateway, gatewayTimeout, isOperationOutcome, OperationOutcomeError, outcome, upstreamTooLarge } from '../fhir/outcomes.js';
+import { upstreamDispatcher } from '../http/http-pool.js';
 import type { BackendRequest, BackendResponse, FhirBackend } from './fhir-backend.js';
+
+export interface UpstreamLimits {
+  /** Deadline of a call made without the caller's signal (UPSTREAM_TIMEOUT_MS). */
+  readonly timeoutMs: number;
+  /** Longest answer body taken in (UPSTREAM_MAX_RESPONSE_BYTES). */
+  readonly maxResponseBytes: number;
+}
 
 const RESPONSE_HEADERS = ['location', 'content-location', 'etag', 'last-modified'] as const;
 
@@ -25,20 +34,22 @@ type ResponseHeaders = Record<string, string | string[] | undefined>;
 export class FhirHttpBackend implements FhirBackend {
   /** `<base>/`: request paths are relative to it. */
   private readonly prefix: string;
+  private readonly dispatcher: Dispatcher;
 
   constructor(
     readonly name: string,
     readonly baseUrl: string,
     private readonly credential: TokenCredential,
     private readonly tokenScope: string,
-    private readonly timeoutMs: number,
+    private readonly limits: UpstreamLimits,
   ) {
     this.prefix = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    this.dispatcher = upstreamDispatcher(limits.maxResponseBytes);
   }
 
   async request(req: BackendRequest): Promise<BackendResponse> {
     // The caller's signal carries its deadline (the resilience policies); a bare call gets this backend's own.
-    const signal = req.signal ?? AbortSignal.timeout(this.timeoutMs);
+    const signal = req.signal ?? AbortSignal.timeout(this.limits.timeoutMs);
     const token = await this.credential.getToken(this.tokenScope, { abortSignal: signal });
     if (!token) throw badGateway();
     const headers: Record<string, string> = { authorization: `Bearer ${token.token}`, accept: 'application/fhir+json' };
@@ -51,11 +62,12 @@ export class FhirHttpBackend implements FhirBackend {
     let responseHeaders: ResponseHeaders;
     let text: string;
     try {
-      const res = await httpRequest(url, { method: req.method, headers, body, signal });
+      const res = await httpRequest(url, { method: req.method, headers, body, signal, dispatcher: this.dispatcher });
       status = res.statusCode;
       responseHeaders = res.headers;
       text = await res.body.text();
     } catch (err) {
+      if (err instanceof errors.ResponseExceededMaxSizeError) throw upstreamTooLarge();
       throw signal.aborted || err instanceof errors.RequestAbortedError ? gatewayTimeout() : badGateway();
     }
     const parsed = parseJson(text);

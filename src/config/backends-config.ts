@@ -43,6 +43,8 @@ export interface ResilienceConfig {
   readonly breakerHalfOpenMs: number;
   readonly bulkheadLimit: number;
   readonly bulkheadQueue: number;
+  /** Longest upstream answer body the facade takes in (502 `too-costly` beyond; never retried). */
+  readonly maxResponseBytes: number;
 }
 
 export interface BackendsConfig {
@@ -70,6 +72,7 @@ export interface SecretsConfig {
 type Env = Readonly<Record<string, string | undefined>>;
 type Bad = (name: string, why: string) => void;
 
+const MIB = 1_048_576;
 const SANDBOX_MRN_SYSTEM = 'urn:oid:2.16.840.1.113883.19.5.99999.1';
 export const DEFAULT_EMR_SCOPE = 'system/Patient.rs system/Appointment.rs system/Slot.rs system/Schedule.rs system/MedicationRequest.rs';
 const READ_INTERACTIONS = ['read', 'vread', 'search-type'];
@@ -118,6 +121,7 @@ export function parseBackendsConfig(env: Env, url: (name: string, required: bool
       breakerHalfOpenMs: int('BREAKER_HALF_OPEN_MS', 30_000, 10, 600_000),
       bulkheadLimit: int('BULKHEAD_LIMIT', 64, 1, 10_000),
       bulkheadQueue: int('BULKHEAD_QUEUE', 1000, 0, 100_000),
+      maxResponseBytes: int('UPSTREAM_MAX_RESPONSE_BYTES', 16 * MIB, 64 * 1024, 256 * MIB),
     },
   };
 }

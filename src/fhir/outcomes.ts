@@ -65,6 +65,17 @@ export const serviceUnavailable = (text = 'Service temporarily unavailable', ret
   error(503, 'transient', text, undefined, retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : undefined);
 export const gatewayTimeout = () => error(504, 'timeout', 'Upstream FHIR server timed out');
 
+/**
+ * The upstream's answer is larger than the facade takes in (UPSTREAM_MAX_RESPONSE_BYTES). About the request, not a
+ * sick upstream: the same request would be as large again, so it is neither retried nor counted against the backend.
+ */
+export class UpstreamTooLargeError extends OperationOutcomeError {
+  constructor() {
+    super(502, outcome('error', 'too-costly', 'Upstream response larger than the facade accepts: narrow the request (a smaller _count, fewer _include)'));
+  }
+}
+export const upstreamTooLarge = () => new UpstreamTooLargeError();
+
 /** True when a value is an OperationOutcome resource. */
 export function isOperationOutcome(value: unknown): value is OperationOutcome {
   return typeof value === 'object' && value !== null && (value as { resourceType?: unknown }).resourceType === 'OperationOutcome';

@@ -120,7 +120,7 @@ describe("the facade's SMART Backend Services client", () => {
       privateKeySecret: 'epic-private-key',
       timeoutMs: 5000,
     });
-    return { credential, backend: new EmrBackend('epic', emrs.epic.fhirBaseUrl, credential, 'system/Patient.rs', 5000) };
+    return { credential, backend: new EmrBackend('epic', emrs.epic.fhirBaseUrl, credential, 'system/Patient.rs', { timeoutMs: 5000, maxResponseBytes: 65_536 }) };
   };
 
   it('caches the token: many reads, one token request', async () => {

@@ -6,9 +6,9 @@
  *
  * @see https://hl7.org/fhir/smart-app-launch/backend-services.html
  */
-import { badGateway, OperationOutcomeError } from '../../fhir/outcomes.js';
+import { badGateway, OperationOutcomeError, UpstreamTooLargeError } from '../../fhir/outcomes.js';
 import type { BackendRequest, BackendResponse, FhirBackend } from '../fhir-backend.js';
-import { FhirHttpBackend } from '../fhir-http.backend.js';
+import { FhirHttpBackend, type UpstreamLimits } from '../fhir-http.backend.js';
 import type { SmartBackendCredential } from './smart-backend.credential.js';
 
 export class EmrBackend implements FhirBackend {
@@ -19,9 +19,9 @@ export class EmrBackend implements FhirBackend {
     readonly baseUrl: string,
     private readonly credential: SmartBackendCredential,
     scope: string,
-    timeoutMs: number,
+    limits: UpstreamLimits,
   ) {
-    this.client = new FhirHttpBackend(name, baseUrl, credential, scope, timeoutMs);
+    this.client = new FhirHttpBackend(name, baseUrl, credential, scope, limits);
   }
 
   async request(req: BackendRequest): Promise<BackendResponse> {
@@ -45,6 +45,7 @@ export class EmrBackend implements FhirBackend {
   private hideAuthErrors(err: unknown): unknown {
     if (!(err instanceof OperationOutcomeError)) return err;
     const { status } = err;
+    if (err instanceof UpstreamTooLargeError) return err; // the facade's own refusal, nothing of the EMR's to hide
     return status === 401 || status === 403 || (status >= 500 && status !== 503 && status !== 504) ? badGateway() : err;
   }
 }

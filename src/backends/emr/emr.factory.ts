@@ -25,6 +25,9 @@ export function createEmrAdapter(config: EmrConfig, secrets: SecretsProvider, re
     privateKeySecret: secretNames.privateKey(config.name),
     timeoutMs: resilience.attemptTimeoutMs,
   });
-  const backend = new EmrBackend(config.name, config.fhirBaseUrl, credential, config.scope, resilience.attemptTimeoutMs);
+  const backend = new EmrBackend(config.name, config.fhirBaseUrl, credential, config.scope, {
+    timeoutMs: resilience.attemptTimeoutMs,
+    maxResponseBytes: resilience.maxResponseBytes,
+  });
   return new EmrAdapter(config, new ResilientBackend(backend, resilience), quirks);
 }

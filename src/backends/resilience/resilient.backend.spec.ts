@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResilienceConfig } from '../../config/index.js';
-import { badRequest, OperationOutcomeError, outcome } from '../../fhir/outcomes.js';
+import { badRequest, OperationOutcomeError, outcome, upstreamTooLarge } from '../../fhir/outcomes.js';
 import type { BackendRequest, BackendResponse, FhirBackend } from '../fhir-backend.js';
 import { ResilientBackend } from './resilient.backend.js';
 
@@ -13,6 +13,7 @@ const CONFIG: ResilienceConfig = {
   breakerHalfOpenMs: 100,
   bulkheadLimit: 2,
   bulkheadQueue: 0,
+  maxResponseBytes: 65_536,
 };
 
 /** A backend whose answers are scripted per call; it counts calls and sees the abort signal. */
@@ -102,5 +103,18 @@ describe('ResilientBackend', () => {
   it('an unreachable backend is a 502', async () => {
     const inner = new ScriptedBackend(() => Promise.reject(new TypeError('fetch failed')));
     await expect(new ResilientBackend(inner, { ...CONFIG, retries: 0 }).request(get)).rejects.toMatchObject({ status: 502 });
+  });
+
+  it('never retries an answer over the size limit, nor counts it against the backend (the circuit stays closed)', async () => {
+    let large = true;
+    const inner = new ScriptedBackend(async () => (large ? Promise.reject(upstreamTooLarge()) : ok));
+    const backend = new ResilientBackend(inner, CONFIG);
+    for (let i = 0; i < CONFIG.breakerFailures * 2; i += 1) {
+      await expect(backend.request(get)).rejects.toMatchObject({ status: 502, outcome: { issue: [{ code: 'too-costly' }] } });
+    }
+    expect(inner.calls).toBe(CONFIG.breakerFailures * 2);
+    large = false;
+    await expect(backend.request(get)).resolves.toBe(ok);
+    expect(await backend.ping()).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
  * Resilience around any FhirBackend (AHDS and every EMR), with cockatiel, outermost first:
  * - a deadline for the whole call, retries included (504 beyond): no request hangs past it;
  * - retries with exponential backoff and decorrelated jitter, for GET only (never a POST or other write),
- *   on 5xx, timeouts and network errors;
+ *   on 5xx, timeouts and network errors (not on an answer over the size limit: it would be as large again);
  * - a bulkhead per backend (concurrent calls and queue bounded; 503 + Retry-After when full);
  * - a circuit breaker per backend: opens after consecutive failures, answers 503 + Retry-After while open,
  *   lets one probe through once half-open, closes on its success;
@@ -32,14 +32,14 @@ import {
   type IPolicy,
 } from 'cockatiel';
 import type { ResilienceConfig } from '../../config/index.js';
-import { badGateway, gatewayTimeout, OperationOutcomeError, serviceUnavailable } from '../../fhir/outcomes.js';
+import { badGateway, gatewayTimeout, OperationOutcomeError, serviceUnavailable, UpstreamTooLargeError } from '../../fhir/outcomes.js';
 import type { BackendRequest, BackendResponse, FhirBackend } from '../fhir-backend.js';
 import { AbortTimeoutPolicy } from './abort-timeout.policy.js';
 
-/** A failure that says the backend is unwell (as opposed to a 4xx about the request). */
+/** A failure that says the backend is unwell (as opposed to a 4xx, or a too-large answer, about the request). */
 export function isBackendFailure(err: unknown): boolean {
   if (err instanceof BrokenCircuitError || err instanceof BulkheadRejectedError) return false;
-  if (err instanceof OperationOutcomeError) return err.status >= 500;
+  if (err instanceof OperationOutcomeError) return err.status >= 500 && !(err instanceof UpstreamTooLargeError);
   return true; // timeouts, resets, refused connections, token endpoint down
 }
 
