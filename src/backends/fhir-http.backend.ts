@@ -4,8 +4,8 @@
  * credential for the sandbox). Upstream failures become OperationOutcome errors: 502 when unreachable or when the
  * answer is not FHIR JSON, 504 past the deadline, 502 `too-costly` when the answer is longer than the facade takes
  * in (undici stops reading it: no upstream can make the facade buffer more), the upstream status otherwise (with its
- * OperationOutcome, which is masked on the way out like any body). Redirects are not followed: a FHIR server the facade fronts has no
- * business sending its token elsewhere.
+ * OperationOutcome, which is masked on the way out like any body). Redirects are not followed: a FHIR server the
+ * facade fronts has no business sending its token elsewhere.
  *
  * Why not fhir-kit-client (the design card's client): it builds a WHATWG `Request` and calls the global `fetch`
  * for every call; on the facade's hot path that was the largest single cost (issue 9, BENCHMARKS.md). The

@@ -22,7 +22,7 @@ describe('backends configuration', () => {
     expect(backends.emrs).toEqual([]);
     expect(backends.routes).toEqual([]);
     expect(backends.mergedSearchFailure).toBe('partial');
-    expect(backends.resilience).toMatchObject({ attemptTimeoutMs: 10_000, deadlineMs: 20_000, retries: 2, breakerFailures: 5 });
+    expect(backends.resilience).toMatchObject({ attemptTimeoutMs: 10_000, deadlineMs: 20_000, retries: 2, breakerFailures: 5, maxResponseBytes: 16_777_216 });
     expect(secrets.refreshMs).toBe(300_000);
   });
 
@@ -47,6 +47,10 @@ describe('backends configuration', () => {
     ]);
     expect(problems({ UPSTREAM_TIMEOUT_MS: '5000', UPSTREAM_DEADLINE_MS: '1000' })).toEqual(['UPSTREAM_DEADLINE_MS must be at least UPSTREAM_TIMEOUT_MS']);
     expect(problems({ FHIR_ROUTES: '{}' })[0]).toMatch(/^FHIR_ROUTES must be a JSON array/);
+    for (const size of ['65535', '268435457', '16MB']) {
+      expect(problems({ UPSTREAM_MAX_RESPONSE_BYTES: size })).toEqual(['UPSTREAM_MAX_RESPONSE_BYTES must be an integer from 65536 to 268435456']);
+    }
+    expect(loadConfig({ UPSTREAM_MAX_RESPONSE_BYTES: '65536' }).backends.resilience.maxResponseBytes).toBe(65_536);
   });
 
   it('in azure the masking key may come from Key Vault instead of MASKING_HASH_KEY', () => {
