@@ -154,7 +154,10 @@ async function main() {
     stdio: args['facade-stdout'] ? 'inherit' : 'ignore',
     isReady: (m) => m?.listening,
   });
-  const readyMs = await waitFor200(`${facadeOrigin}/health/ready`, forkedAt);
+  // A facade that exits before it is ready ends the run at once, with its stderr (rather than an unhandled
+  // rejection that would kill this process before the children are stopped).
+  const diedFirst = facadeStarting.then(() => new Promise(() => undefined));
+  const readyMs = await Promise.race([waitFor200(`${facadeOrigin}/health/ready`, forkedAt), diedFirst]);
   const facade = await facadeStarting;
   children.push(facade.child);
   targets.facade = { origin: facadeOrigin, pid: facade.child.pid };

@@ -13,7 +13,9 @@
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { exitWithParent } from './processes.js';
 
+exitWithParent();
 const DIST = process.env.BENCH_DIST;
 const PATIENTS = (process.env.BENCH_PATIENTS ?? 'pat-001').split(',');
 const BASE_PATH = process.env.BENCH_UPSTREAM_PATH ?? '/fhir';

@@ -11,7 +11,9 @@ import { createApp } from '#facade-dist/src/app.factory.js';
 import { createFhirBackend } from '#facade-dist/src/backends/index.js';
 import { loadConfig } from '#facade-dist/src/config/index.js';
 import { configureHttpPool } from '#facade-dist/src/http/http-pool.js';
+import { exitWithParent } from './processes.js';
 
+exitWithParent();
 const config = loadConfig(process.env);
 configureHttpPool();
 const app = await createApp(config, createFhirBackend(config, config.fhirBaseUrl));

@@ -1,5 +1,6 @@
 // Child processes of the benchmark: started with IPC, awaited until they say they are ready, stopped by
-// their own pid only. Also the facade's memory (from /proc/<pid>/status) and readiness probe.
+// their own pid only; each exits by itself when its IPC channel closes (`exitWithParent`), so a run that dies
+// leaves none behind. Also the facade's memory (from /proc/<pid>/status) and readiness probe.
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -26,6 +27,11 @@ export function startChild(script, { env, execArgv = [], isReady = (m) => m?.rea
       reject(new Error(`${script} exited (${code ?? signal}) before it was ready: ${stderr}`));
     });
   });
+}
+
+/** In a forked child: exit when the parent goes (its IPC channel closes), however the parent ended. */
+export function exitWithParent() {
+  process.on('disconnect', () => process.exit(0));
 }
 
 /** Sends SIGTERM to this child only and waits for it to exit (SIGKILL after the grace period). */

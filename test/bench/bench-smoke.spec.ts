@@ -2,10 +2,12 @@
  * The benchmark script runs end to end and writes well-formed results. A smoke test only: it compiles the app
  * into a private directory (so it never races a concurrent `npm run build` on dist/), runs `bench/run.js --smoke`
  * (0.3 s per phase at 2 connections and 50 req/s, no warm-up, nginx only if already installed) and checks the shape of the JSON.
- * It asserts nothing about speed: timings on a shared machine are not test material (see BENCHMARKS.md).
+ * It asserts nothing about speed: timings on a shared machine are not test material (see BENCHMARKS.md). And a run
+ * whose facade cannot start ends with its error and leaves no process behind.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,4 +82,33 @@ describe('npm run bench (smoke mode)', () => {
     const c = results.workloads.find((w) => w.id === 'C')!;
     expect(c.skipped !== undefined || c.byTarget?.facade !== undefined).toBe(true);
   });
+
+  it('a facade that dies before it is ready ends the run at once with its error, and leaves no child process behind', async () => {
+    // Every process the run forks inherits this tag in its environment: what still carries it afterwards was left behind.
+    const runTag = randomUUID();
+    const args = ['--smoke', '--dist', DIST, '--out', join(WORK, 'failed.json'), '--no-nginx', '--targets', 'direct,facade'];
+    const failed = await run(NODE, [join(ROOT, 'bench/run.js'), ...args, '--facade-flags=--not-a-node-option'], {
+      cwd: ROOT,
+      timeout: 120_000,
+      env: { ...process.env, BENCH_RUN_TAG: runTag },
+    }).then(
+      () => undefined,
+      (err: { code?: number; killed?: boolean; stderr?: string }) => err,
+    );
+    expect(failed, 'the run must fail').toBeDefined();
+    expect(failed!.killed).toBe(false); // ended by itself, not by the timeout
+    expect(failed!.code).not.toBe(0);
+    expect(failed!.stderr).toContain('exited');
+    expect(failed!.stderr).toContain('--not-a-node-option');
+    const leftBehind = readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`BENCH_RUN_TAG=${runTag}`);
+        } catch {
+          return false; // gone, or not ours to read
+        }
+      });
+    expect(leftBehind).toEqual([]);
+  }, 150_000);
 });
