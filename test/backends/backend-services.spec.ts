@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmrBackend } from '../../src/backends/emr/emr.backend.js';
+import { OperationOutcomeError, UpstreamTooLargeError } from '../../src/fhir/outcomes.js';
 import { SmartBackendCredential } from '../../src/backends/emr/smart-backend.credential.js';
 import { LocalSecretsProvider } from '../../src/secrets/index.js';
 import { generateEmrClientKey } from '../../src/sandbox/emr-sandbox.keys.js';
@@ -111,7 +112,7 @@ describe("the facade's SMART Backend Services client", () => {
     secrets.set('epic-private-key', emrs.keys.epic.privateJwkJson);
     return secrets;
   };
-  const client = (secrets: LocalSecretsProvider) => {
+  const client = (secrets: LocalSecretsProvider, maxResponseBytes = 65_536) => {
     const credential = new SmartBackendCredential({
       tokenUrl: emrs.epic.tokenUrl,
       scope: 'system/Patient.rs system/Appointment.rs',
@@ -120,7 +121,7 @@ describe("the facade's SMART Backend Services client", () => {
       privateKeySecret: 'epic-private-key',
       timeoutMs: 5000,
     });
-    return { credential, backend: new EmrBackend('epic', emrs.epic.fhirBaseUrl, credential, 'system/Patient.rs', { timeoutMs: 5000, maxResponseBytes: 65_536 }) };
+    return { credential, backend: new EmrBackend('epic', emrs.epic.fhirBaseUrl, credential, 'system/Patient.rs', { timeoutMs: 5000, maxResponseBytes }) };
   };
 
   it('caches the token: many reads, one token request', async () => {
@@ -128,6 +129,13 @@ describe("the facade's SMART Backend Services client", () => {
     const before = emrs.epic.faults.hits.token;
     for (let i = 0; i < 5; i += 1) expect((await backend.request({ method: 'GET', path: 'Practitioner' })).status).toBe(200);
     expect(emrs.epic.faults.hits.token - before).toBe(1);
+  });
+
+  it("an answer over the size limit keeps its too-costly outcome (only the EMR's own errors become a plain 502)", async () => {
+    const { backend } = client(makeSecrets(), 256);
+    const err = (await backend.request({ method: 'GET', path: 'Practitioner' }).catch((e: unknown) => e)) as OperationOutcomeError;
+    expect(err).toBeInstanceOf(UpstreamTooLargeError);
+    expect(err.outcome.issue[0]?.code).toBe('too-costly');
   });
 
   it('after a 401 from the EMR, gets one fresh token and retries once', async () => {

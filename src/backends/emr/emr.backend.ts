@@ -43,9 +43,9 @@ export class EmrBackend implements FhirBackend {
   }
 
   private hideAuthErrors(err: unknown): unknown {
-    if (!(err instanceof OperationOutcomeError)) return err;
+    // Not the EMR's own answer: the facade's refusal of one too large has nothing of the EMR's to hide.
+    if (!(err instanceof OperationOutcomeError) || err instanceof UpstreamTooLargeError) return err;
     const { status } = err;
-    if (err instanceof UpstreamTooLargeError) return err; // the facade's own refusal, nothing of the EMR's to hide
     return status === 401 || status === 403 || (status >= 500 && status !== 503 && status !== 504) ? badGateway() : err;
   }
 }
