@@ -123,8 +123,9 @@ async function main() {
     if (bin) {
       const port = await freePort();
       const nginx = await startNginx(bin, { dir: join(TMP, 'nginx'), port, upstreamPort, probePath: '/fhir/metadata' });
-      children.push(nginx);
+      children.push(nginx.guard);
       targets.nginx = { origin: `http://127.0.0.1:${port}`, pid: nginx.pid };
+      log(`nginx on ${targets.nginx.origin} (master pid ${nginx.pid})`);
       notes.nginx = nginxVersion(bin);
     } else notes.nginx = 'skipped: nginx not installed';
   } else notes.nginx = 'skipped';

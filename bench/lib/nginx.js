@@ -1,10 +1,11 @@
 // Baseline: nginx as a reverse proxy on loopback, with a generated configuration in a temporary directory.
 // Installs Debian's nginx (apt-get) when it is missing and installing is allowed. One worker process, so it
 // is compared like for like with the single Node process of the facade and the Fastify proxy.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startChild, stopChild } from './processes.js';
 
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx', '/usr/local/bin/nginx'];
 
@@ -33,7 +34,10 @@ export function nginxVersion(bin) {
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() || undefined;
 }
 
-/** Starts nginx in the foreground proxying 127.0.0.1:<port> to the upstream port; resolves when it answers. */
+/**
+ * Starts nginx in the foreground proxying 127.0.0.1:<port> to the upstream port; resolves when it answers, with
+ * its guard process (stop that one: it stops nginx) and nginx's master pid (its CPU time, with its worker's).
+ */
 export async function startNginx(bin, { dir, port, upstreamPort, probePath }) {
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const conf = join(dir, 'nginx.conf');
@@ -69,20 +73,22 @@ http {
 }
 `,
   );
-  const child = spawn(bin, ['-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
+  // Through a forked guard (nginx-guard.js), which stops nginx when this process goes, however it ends.
+  const guard = await startChild(join(import.meta.dirname, 'nginx-guard.js'), {
+    env: { BENCH_NGINX_ARGV: JSON.stringify([bin, '-p', dir, '-c', conf]) },
+  });
+  const { child } = guard;
   for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr.trim()}`);
+    if (child.exitCode !== null) throw new Error(`nginx exited: ${guard.stderr().trim()}`);
     try {
       const res = await fetch(`http://127.0.0.1:${port}${probePath}`);
       await res.arrayBuffer();
-      if (res.ok) return child;
+      if (res.ok) return { guard: child, pid: guard.message.pid };
     } catch {
       // not yet listening
     }
     await sleep(50);
   }
-  child.kill('SIGTERM');
-  throw new Error(`nginx did not answer: ${stderr.trim()}`);
+  await stopChild(child);
+  throw new Error(`nginx did not answer: ${guard.stderr().trim()}`);
 }

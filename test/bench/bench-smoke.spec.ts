@@ -3,14 +3,14 @@
  * into a private directory (so it never races a concurrent `npm run build` on dist/), runs `bench/run.js --smoke`
  * (0.3 s per phase at 2 connections and 50 req/s, no warm-up, nginx only if already installed) and checks the shape of the JSON.
  * It asserts nothing about speed: timings on a shared machine are not test material (see BENCHMARKS.md). And a run
- * whose facade cannot start ends with its error and leaves no process behind.
+ * whose facade cannot start ends with its error and leaves no process behind, as does a run killed outright.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -19,6 +19,8 @@ const NODE = join(ROOT, 'node_modules/.bin/node');
 const WORK = join(ROOT, 'bench/.tmp', `smoke-${process.pid}`);
 const DIST = join(WORK, 'dist');
 const OUT = join(WORK, 'results.json');
+// .ci/run installs Debian's nginx; elsewhere the nginx test runs where nginx is installed (the bench installs it).
+const nginxInstalled = ['/usr/sbin/nginx', '/usr/bin/nginx'].some((p) => existsSync(p));
 
 interface Results {
   mode: string;
@@ -58,7 +60,7 @@ describe('npm run bench (smoke mode)', () => {
     expect(ids).toEqual(['A', 'B', 'C', 'D']);
     for (const w of results.workloads) {
       if (w.skipped) continue;
-      for (const target of ['direct', 'fastify', 'facade']) {
+      for (const target of ['direct', 'fastify', ...(nginxInstalled ? ['nginx'] : []), 'facade']) {
         const r = w.byTarget?.[target];
         expect(r, `${w.id} ${target}`).toBeDefined();
         expect(r!.saturation.requests).toBeGreaterThan(0);
@@ -100,15 +102,55 @@ describe('npm run bench (smoke mode)', () => {
     expect(failed!.code).not.toBe(0);
     expect(failed!.stderr).toContain('exited');
     expect(failed!.stderr).toContain('--not-a-node-option');
-    const leftBehind = readdirSync('/proc')
-      .filter((pid) => /^\d+$/.test(pid))
-      .filter((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`BENCH_RUN_TAG=${runTag}`);
-        } catch {
-          return false; // gone, or not ours to read
-        }
-      });
-    expect(leftBehind).toEqual([]);
+    expect(processesTagged(runTag)).toEqual([]);
+  }, 150_000);
+
+  it.runIf(nginxInstalled)('a run killed outright leaves no process behind, nginx and its worker included', async () => {
+    const runTag = randomUUID();
+    const args = ['--smoke', '--dist', DIST, '--out', join(WORK, 'killed.json'), '--targets', 'direct,nginx,facade'];
+    const bench = spawn(NODE, [join(ROOT, 'bench/run.js'), ...args], { cwd: ROOT, env: { ...process.env, BENCH_RUN_TAG: runTag }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise((resolve) => bench.once('exit', resolve));
+    let log = '';
+    bench.stderr.on('data', (d) => (log += d));
+    // Every child is up once the facade is ready: the upstream, nginx's guard, nginx's master and worker, the facade.
+    await vi.waitFor(() => expect(log).toContain('facade ready'), { timeout: 120_000, interval: 20 });
+    const master = /nginx on \S+ \(master pid (\d+)\)/.exec(log)?.[1];
+    expect(master, log).toBeDefined();
+    const started = [...new Set([...processesTagged(runTag), master!, ...childrenOf(master!)])];
+    expect(started.filter(isRunning).length, 'upstream, guard, facade, nginx master and worker').toBeGreaterThanOrEqual(5);
+
+    bench.kill('SIGKILL'); // no finally block, no exit handler: only the children's own watch on their parent
+    await exited;
+    await vi.waitFor(() => expect([...started, ...processesTagged(runTag)].filter(isRunning)).toEqual([]), { timeout: 15_000, interval: 50 });
   }, 150_000);
 });
+
+/** Live processes whose environment carries the run's tag (every process the run forks inherits it). */
+function processesTagged(runTag: string): string[] {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`BENCH_RUN_TAG=${runTag}`);
+      } catch {
+        return false; // gone, or not ours to read
+      }
+    });
+}
+
+function childrenOf(pid: string): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Exists and has not exited (a zombie has exited: it only waits to be reaped). */
+function isRunning(pid: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
