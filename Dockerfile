@@ -36,6 +36,6 @@ RUN node dist/src/smart/definitions-cache.cli.js
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The bundled service (rolldown.config.mjs), with package.json's config.nodeFlags (the young generation's cap;
-# BENCHMARKS.md, memory).
-CMD ["node", "--max-semi-space-size=32", "dist/bundle/main.js"]
+# The bundled service (rolldown.config.mjs), with package.json's config.nodeFlags (the young generation's cap, no
+# allocation-site pretenuring; docs/decisions.md, BENCHMARKS.md log 11 and 18).
+CMD ["node", "--max-semi-space-size=32", "--no-allocation-site-pretenuring", "dist/bundle/main.js"]
