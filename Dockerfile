@@ -20,9 +20,11 @@ RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ---- runtime ----
 FROM node:24-bookworm-slim AS runtime
+# MALLOC_ARENA_MAX: package.json's config.mallocArenaMax (glibc's malloc arenas; docs/decisions.md, BENCHMARKS.md log 19).
 ENV APP_PROFILE=azure \
     NODE_ENV=production \
-    PORT=8080
+    PORT=8080 \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 # The durable audit outbox (AUDIT_STORE_PATH) lives under /var/lib/fhir-facade, writable by the app user only.
 RUN mkdir -p /var/lib/fhir-facade && chown node:node /var/lib/fhir-facade && chmod 700 /var/lib/fhir-facade

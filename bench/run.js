@@ -3,6 +3,7 @@
 //   npm run bench                      full run: writes bench/results.json and the results section of BENCHMARKS.md
 //   node bench/run.js --smoke --out x  tiny run (short phases, no warm-up, nginx only if installed): writes x
 //   --facade-flags="<V8 flags>"        the facade's V8 flags instead of the service's; --facade-stdout shows its stdout
+//   --malloc-arena-max=<n|default>     the facade's MALLOC_ARENA_MAX instead of the service's (default: glibc's own)
 //
 // On loopback: a canned FHIR upstream (child process, pre-serialised synthetic data), the facade in front of it
 // (child process, full pipeline: real tokens from the local IdP, SMART authorization, compartment filter,
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     'no-md': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     'facade-flags': { type: 'string' },
+    'malloc-arena-max': { type: 'string' },
     'facade-stdout': { type: 'boolean', default: false },
   },
 });
@@ -60,7 +62,8 @@ const WANTED_TARGETS = new Set(args.targets.split(','));
 const PATIENTS = ['pat-001', 'pat-002', 'pat-003', 'pat-004', 'pat-005'];
 const SCOPE = 'openid fhirUser launch/patient patient/*.rs';
 const TMP = join(HERE, '.tmp', `run-${process.pid}`);
-const SERVICE_NODE_FLAGS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).config?.nodeFlags ?? '';
+const SERVICE_CONFIG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).config ?? {};
+const SERVICE_NODE_FLAGS = SERVICE_CONFIG.nodeFlags ?? '';
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
 if (!existsSync(join(DIST, 'src/app.factory.js'))) {
@@ -141,6 +144,9 @@ async function main() {
     LOG_LEVEL: 'info',
     AUDIT_STORE_PATH: join(TMP, 'audit', 'audit.sqlite'),
     NODE_ENV: 'production',
+    // glibc's arena limit, as `npm start` and the Dockerfile set it (package.json config.mallocArenaMax);
+    // --malloc-arena-max replaces it for experiments ("default" leaves glibc's own).
+    MALLOC_ARENA_MAX: mallocArenaMax(args['malloc-arena-max'] ?? SERVICE_CONFIG.mallocArenaMax),
   };
   // The service's own V8 flags (package.json config.nodeFlags, as `npm start` and the Dockerfile run it);
   // --facade-flags replaces them for experiments (--facade-flags= runs it with none).
@@ -231,7 +237,7 @@ async function main() {
     settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)', facadeBuild: 'bundled (rolldown.config.mjs)' },
     baselines: { direct: 'the canned upstream itself', fastify: '@fastify/reply-from, no logger', nginx: notes.nginx },
     upstreamBodyBytes: upstream.message.sizes,
-    facade: { nodeFlags, startup, memory, runtime, checks },
+    facade: { nodeFlags, mallocArenaMax: facade.message.mallocArenaMax, startup, memory, runtime, checks },
     workloads: summarise(measured),
   };
   results.targets = evaluate(results);
@@ -249,6 +255,13 @@ async function bundleFacade() {
   const input = { 'facade-child': join(HERE, 'lib/facade-child.js'), 'audit-writer.worker': join(DIST, 'src/audit/audit-writer.worker.js') };
   await build({ ...bundleOptions({ input, outDir, alias: { '#facade-dist': DIST } }), logLevel: 'warn' });
   return join(outDir, 'facade-child.js');
+}
+
+/** A value for MALLOC_ARENA_MAX, or undefined (not set: glibc's default) for "default" or nothing. */
+function mallocArenaMax(value) {
+  if (value === undefined || value === 'default') return undefined;
+  if (!/^[1-9][0-9]*$/.test(value)) throw new Error(`--malloc-arena-max must be a positive integer or "default", not ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** Workload C runs only when the facade has the route (reported by the child) and it answers 200. */

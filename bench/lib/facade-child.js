@@ -6,7 +6,7 @@
 // Environment: the facade's own variables (PORT, FHIR_BASE_URL, AUTH_ISSUERS, AUDIT_STORE_PATH...).
 import 'reflect-metadata';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { createApp } from '#facade-dist/src/app.factory.js';
 import { createFhirBackend } from '#facade-dist/src/backends/index.js';
 import { loadConfig } from '#facade-dist/src/config/index.js';
@@ -23,6 +23,8 @@ process.send?.({
   listening: true,
   uptimeMs: Math.round(process.uptime() * 1000),
   portalRoute: fastify.hasRoute({ method: 'GET', url: '/bff/portal/me' }),
+  // What the process really runs with (glibc reads it at start): the parent reports it beside the V8 flags.
+  mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
   memoryAtListenMb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
 });
 // Where the tail latency goes: event-loop stalls and garbage collection, reported when the parent asks.
@@ -45,6 +47,9 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 const ms = (ns) => Math.round(ns / 1e4) / 100;
+const mb = (bytes) => Math.round(bytes / 2 ** 20);
+/** The request thread's V8 heap by space, resident MB (the audit writer thread's heap is not in it). */
+const heapSpacesMb = () => Object.fromEntries(getHeapSpaceStatistics().filter((s) => s.physical_space_size > 0).map((s) => [s.space_name, mb(s.physical_space_size)]));
 process.on('message', (m) => {
   if (m?.heapSnapshot) writeHeapSnapshot(m.heapSnapshot); // experiments (BENCH_HEAP_SNAPSHOT)
   if (m?.stats) {
@@ -57,7 +62,8 @@ process.on('message', (m) => {
           maxMs: Math.round(gc.maxMs * 10) / 10,
           byKind: Object.fromEntries(Object.entries(gc.byKind).map(([k, v]) => [k, { count: v.count, totalMs: Math.round(v.totalMs), maxMs: Math.round(v.maxMs * 10) / 10 }])),
         },
-        memoryMb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
+        memoryMb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, mb(v)])),
+        heapSpacesMb: heapSpacesMb(),
       },
     });
   }

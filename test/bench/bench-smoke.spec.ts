@@ -26,7 +26,7 @@ interface Results {
   mode: string;
   settings: { facadeBuild: string };
   machine: { cores: number; node: string };
-  facade: { startup: { readyMs: number }; memory: { peakRssMb: number }; checks: Record<string, unknown> };
+  facade: { nodeFlags: string[]; mallocArenaMax: string | null; startup: { readyMs: number }; memory: { peakRssMb: number }; checks: Record<string, unknown> };
   workloads: Array<{
     id: string;
     skipped?: string;
@@ -74,6 +74,10 @@ describe('npm run bench (smoke mode)', () => {
 
   it('measured the facade doing its work: start-up, memory, masked answers', () => {
     expect(results.settings.facadeBuild).toMatch(/^bundled/); // measured as it ships (rolldown.config.mjs)
+    // ... and started as it ships: package.json's V8 flags, and its malloc arena limit as the facade process saw it.
+    const { config } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { config: { nodeFlags: string; mallocArenaMax: string } };
+    expect(results.facade.nodeFlags).toEqual(config.nodeFlags.split(' '));
+    expect(results.facade.mallocArenaMax).toBe(config.mallocArenaMax);
     expect(results.facade.startup.readyMs).toBeGreaterThan(0);
     expect(results.facade.memory.peakRssMb).toBeGreaterThan(0);
     expect(results.facade.checks).toMatchObject({ patientRead: true, patientSsnMasked: true, observationBundleEntries: 51 });

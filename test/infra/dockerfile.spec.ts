@@ -3,22 +3,35 @@ import { checkDockerfile } from './support/dockerfile.checker.js';
 import { readRepoFile } from './support/repo-files.js';
 
 const good = readRepoFile('Dockerfile');
-const nodeFlags = (JSON.parse(readRepoFile('package.json')) as { config: { nodeFlags: string } }).config.nodeFlags.split(' ');
+const packageJson = JSON.parse(readRepoFile('package.json')) as { config: { nodeFlags: string; mallocArenaMax: string }; scripts: Record<string, string> };
+const nodeFlags = packageJson.config.nodeFlags.split(' ');
+const runtime = { nodeFlags, mallocArenaMax: packageJson.config.mallocArenaMax };
 
 describe('Dockerfile', () => {
   it('builds on node:24, ships production dependencies only, runs as non-root with a HEALTHCHECK', () => {
-    expect(checkDockerfile(good, nodeFlags)).toEqual([]);
+    expect(checkDockerfile(good, runtime)).toEqual([]);
   });
 
   it("runs the bundled service with package.json's V8 flags, as npm start does (a CMD without them is caught)", () => {
     expect(nodeFlags).toEqual(['--max-semi-space-size=32', '--no-allocation-site-pretenuring']);
-    expect(JSON.parse(readRepoFile('package.json')).scripts.start).toContain('node $npm_package_config_nodeFlags dist/bundle/main.js');
-    expect(checkDockerfile(good.replace(/^CMD \["node", "--.*$/m, 'CMD ["node", "dist/bundle/main.js"]'), nodeFlags)).toContain(
+    expect(packageJson.scripts.start).toContain('node $npm_package_config_nodeFlags dist/bundle/main.js');
+    expect(checkDockerfile(good.replace(/^CMD \["node", "--.*$/m, 'CMD ["node", "dist/bundle/main.js"]'), runtime)).toContain(
       `CMD is not ${JSON.stringify(['node', ...nodeFlags, 'dist/bundle/main.js'])}`,
     );
-    expect(checkDockerfile(good.replace(' rolldown.config.mjs', ''), nodeFlags)).toContain('rolldown.config.mjs is not copied: `npm run build` cannot bundle');
+    expect(checkDockerfile(good.replace(' rolldown.config.mjs', ''), runtime)).toContain('rolldown.config.mjs is not copied: `npm run build` cannot bundle');
     // The unbundled build is not what runs.
-    expect(checkDockerfile(good.replace('dist/bundle/main.js', 'dist/src/main.js'), nodeFlags).length).toBe(1);
+    expect(checkDockerfile(good.replace('dist/bundle/main.js', 'dist/src/main.js'), runtime).length).toBe(1);
+  });
+
+  it("sets package.json's malloc arena limit in the image and in both start scripts (an image without it is caught)", () => {
+    expect(packageJson.config.mallocArenaMax).toBe('2');
+    for (const script of ['start', 'start:azure']) {
+      expect(packageJson.scripts[script]).toContain('MALLOC_ARENA_MAX=$npm_package_config_mallocArenaMax node $npm_package_config_nodeFlags dist/bundle/main.js');
+    }
+    const missing = `ENV MALLOC_ARENA_MAX=${packageJson.config.mallocArenaMax} missing`;
+    expect(checkDockerfile(good.replace(/ \\\n\s*MALLOC_ARENA_MAX=\d+/, ''), runtime)).toEqual([missing]);
+    expect(checkDockerfile(good.replace(/MALLOC_ARENA_MAX=\d+/, 'MALLOC_ARENA_MAX=8'), runtime)).toEqual([missing]);
+    expect(checkDockerfile(good.replace(/MALLOC_ARENA_MAX=\d+/, 'MALLOC_ARENA_MAX=20'), runtime)).toEqual([missing]);
   });
 
   it('a root user, a missing HEALTHCHECK, curl, or an old Node are caught (negative cases)', () => {

@@ -1,3 +1,9 @@
+/** How the service's process is started: package.json's `config.nodeFlags` (split) and `config.mallocArenaMax`. */
+export interface ServiceRuntime {
+  nodeFlags: readonly string[];
+  mallocArenaMax?: string;
+}
+
 /** One Dockerfile instruction, continuation lines joined. */
 export interface DockerInstruction {
   keyword: string;
@@ -15,10 +21,11 @@ export function parseDockerfile(text: string): DockerInstruction[] {
 /**
  * Rules for the facade image: official Node 24 base images, multi-stage with production dependencies only in
  * the final stage, a non-root USER, port 8080, a HEALTHCHECK on /health/live with node (no curl in slim
- * images), and the image's own node running the bundled service (dist/bundle/main.js) with the service's V8 flags (`nodeFlags`: package.json's
- * `config.nodeFlags`, which `npm start` uses too).
+ * images), and the image's own node running the bundled service (dist/bundle/main.js) with the service's V8 flags and
+ * malloc arena limit (package.json's `config.nodeFlags` and `config.mallocArenaMax`, which `npm start` uses too).
  */
-export function checkDockerfile(text: string, nodeFlags: readonly string[] = []): string[] {
+export function checkDockerfile(text: string, runtime: ServiceRuntime = { nodeFlags: [] }): string[] {
+  const { nodeFlags, mallocArenaMax } = runtime;
   const instructions = parseDockerfile(text);
   const problems: string[] = [];
   const froms = instructions.filter((i) => i.keyword === 'FROM');
@@ -45,6 +52,9 @@ export function checkDockerfile(text: string, nodeFlags: readonly string[] = [])
   else if (user === 'root' || user === '0' || user.startsWith('0:') || user.startsWith('root:')) problems.push(`USER ${user} is root`);
   const env = finalStage.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
   for (const setting of ['APP_PROFILE=azure', 'NODE_ENV=production', 'PORT=8080']) if (!env.includes(setting)) problems.push(`ENV ${setting} missing`);
+  if (mallocArenaMax !== undefined && !new RegExp(`(^|\\s)MALLOC_ARENA_MAX=${mallocArenaMax}(\\s|$)`).test(env)) {
+    problems.push(`ENV MALLOC_ARENA_MAX=${mallocArenaMax} missing`);
+  }
   if (!finalStage.some((i) => i.keyword === 'EXPOSE' && /\b8080\b/.test(i.args))) problems.push('EXPOSE 8080 missing');
   const healthcheck = finalStage.find((i) => i.keyword === 'HEALTHCHECK');
   if (!healthcheck) problems.push('no HEALTHCHECK');
