@@ -199,6 +199,7 @@ async function main() {
       continue;
     }
     const byTarget = {};
+    rss.mark(w.id);
     for (const [name, t] of Object.entries(targets)) {
       const opts = { connections: SETTINGS.connections };
       await warmUp(t.origin, w.requests, { ...opts, seconds: SETTINGS.warmUpSeconds });

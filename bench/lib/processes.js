@@ -86,20 +86,31 @@ export function memoryOf(pid) {
 export function sampleRss(pid, everyMs = 100) {
   let maxRssMb = 0;
   let hwmMb = 0;
+  // Per phase (mark): the largest sample while it ran, so the report can say which workload the peak came from.
+  const phases = {};
+  let phase;
   const take = () => {
     const m = memoryOf(pid);
     if (!m) return;
     maxRssMb = Math.max(maxRssMb, m.rssMb);
     hwmMb = Math.max(hwmMb, m.hwmMb);
+    if (phase) phases[phase] = Math.max(phases[phase] ?? 0, m.rssMb);
   };
   take();
   const timer = setInterval(take, everyMs);
   timer.unref();
+  const tenth = (mb) => Math.round(mb * 10) / 10;
   return {
+    mark(label) {
+      take();
+      phase = label;
+      take();
+    },
     stop() {
       take();
       clearInterval(timer);
-      return { maxSampledRssMb: Math.round(maxRssMb * 10) / 10, peakRssMb: Math.round(hwmMb * 10) / 10 };
+      const byPhase = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, tenth(v)]));
+      return { maxSampledRssMb: tenth(maxRssMb), peakRssMb: tenth(hwmMb), maxSampledRssMbByWorkload: byPhase };
     },
   };
 }

@@ -129,7 +129,7 @@ function markdown(r) {
   }
   lines.push('');
   const f = r.facade;
-  lines.push(`Facade (V8 flags: ${f.nodeFlags?.length ? f.nodeFlags.join(' ') : 'none'}; MALLOC_ARENA_MAX ${f.mallocArenaMax ?? "glibc's default"}): ready ${f.startup.readyMs} ms after fork (listening at ${f.startup.listeningUptimeMs} ms of process uptime); peak RSS ${f.memory.peakRssMb} MB (VmHWM; largest 100 ms sample ${f.memory.maxSampledRssMb} MB).`);
+  lines.push(`Facade (V8 flags: ${f.nodeFlags?.length ? f.nodeFlags.join(' ') : 'none'}; MALLOC_ARENA_MAX ${f.mallocArenaMax ?? "glibc's default"}): ready ${f.startup.readyMs} ms after fork (listening at ${f.startup.listeningUptimeMs} ms of process uptime); peak RSS ${f.memory.peakRssMb} MB (VmHWM; largest 100 ms sample ${f.memory.maxSampledRssMb} MB${byWorkload(f.memory.maxSampledRssMbByWorkload)}).`);
   if (f.runtime) {
     const { eventLoopDelayMs: d, gc } = f.runtime;
     lines.push(`Facade runtime over the whole run: event-loop delay p50 ${d.p50} / p99 ${d.p99} / max ${d.max} ms (10 ms sampling timer, so ~10 ms is "no delay"); ${gc.count} GCs, ${gc.totalMs} ms in total, longest ${gc.maxMs} ms${gcKinds(gc.byKind)}.`);
@@ -159,4 +159,10 @@ function gcKinds(byKind) {
   if (!byKind || !Object.keys(byKind).length) return '';
   const parts = Object.entries(byKind).map(([kind, k]) => `${kind} ${k.count}, ${k.totalMs} ms, longest ${k.maxMs} ms`);
   return ` (${parts.join('; ')})`;
+}
+
+/** `; by workload A 240, B 262 ...` (largest RSS sample while each workload ran, all targets included), when reported. */
+function byWorkload(peaks) {
+  if (!peaks || !Object.keys(peaks).length) return '';
+  return `; largest sample by workload ${Object.entries(peaks).map(([id, mb]) => `${id} ${mb}`).join(', ')} MB`;
 }

@@ -26,7 +26,7 @@ interface Results {
   mode: string;
   settings: { facadeBuild: string };
   machine: { cores: number; node: string };
-  facade: { nodeFlags: string[]; mallocArenaMax: string | null; startup: { readyMs: number }; memory: { peakRssMb: number }; checks: Record<string, unknown> };
+  facade: { nodeFlags: string[]; mallocArenaMax: string | null; startup: { readyMs: number }; memory: { peakRssMb: number; maxSampledRssMbByWorkload: Record<string, number> }; checks: Record<string, unknown> };
   workloads: Array<{
     id: string;
     skipped?: string;
@@ -80,6 +80,13 @@ describe('npm run bench (smoke mode)', () => {
     expect(results.facade.mallocArenaMax).toBe(config.mallocArenaMax);
     expect(results.facade.startup.readyMs).toBeGreaterThan(0);
     expect(results.facade.memory.peakRssMb).toBeGreaterThan(0);
+    // Where the peak came from: the largest RSS sample while each measured workload ran, none above the peak.
+    const measuredIds = results.workloads.filter((w) => !w.skipped).map((w) => w.id);
+    expect(Object.keys(results.facade.memory.maxSampledRssMbByWorkload)).toEqual(measuredIds);
+    for (const mb of Object.values(results.facade.memory.maxSampledRssMbByWorkload)) {
+      expect(mb).toBeGreaterThan(0);
+      expect(mb).toBeLessThanOrEqual(results.facade.memory.peakRssMb);
+    }
     expect(results.facade.checks).toMatchObject({ patientRead: true, patientSsnMasked: true, observationBundleEntries: 51 });
     expect(stderr).toContain('results written to');
   });
