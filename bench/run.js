@@ -65,6 +65,9 @@ const TMP = join(HERE, '.tmp', `run-${process.pid}`);
 const SERVICE_CONFIG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).config ?? {};
 const SERVICE_NODE_FLAGS = SERVICE_CONFIG.nodeFlags ?? '';
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+// glibc's arena limit for the facade, as `npm start` and the Dockerfile set it (package.json config.mallocArenaMax);
+// --malloc-arena-max replaces it for experiments ("default" leaves glibc's own). Checked before anything starts.
+const FACADE_MALLOC_ARENA_MAX = mallocArenaMax(args['malloc-arena-max'] ?? SERVICE_CONFIG.mallocArenaMax);
 
 if (!existsSync(join(DIST, 'src/app.factory.js'))) {
   log(`no compiled app in ${DIST}: run \`npm run build\` first (npm run bench does)`);
@@ -144,9 +147,7 @@ async function main() {
     LOG_LEVEL: 'info',
     AUDIT_STORE_PATH: join(TMP, 'audit', 'audit.sqlite'),
     NODE_ENV: 'production',
-    // glibc's arena limit, as `npm start` and the Dockerfile set it (package.json config.mallocArenaMax);
-    // --malloc-arena-max replaces it for experiments ("default" leaves glibc's own).
-    MALLOC_ARENA_MAX: mallocArenaMax(args['malloc-arena-max'] ?? SERVICE_CONFIG.mallocArenaMax),
+    MALLOC_ARENA_MAX: FACADE_MALLOC_ARENA_MAX,
   };
   // The service's own V8 flags (package.json config.nodeFlags, as `npm start` and the Dockerfile run it);
   // --facade-flags replaces them for experiments (--facade-flags= runs it with none).
@@ -261,8 +262,9 @@ async function bundleFacade() {
 /** A value for MALLOC_ARENA_MAX, or undefined (not set: glibc's default) for "default" or nothing. */
 function mallocArenaMax(value) {
   if (value === undefined || value === 'default') return undefined;
-  if (!/^[1-9][0-9]*$/.test(value)) throw new Error(`--malloc-arena-max must be a positive integer or "default", not ${JSON.stringify(value)}`);
-  return value;
+  if (/^[1-9][0-9]*$/.test(value)) return value;
+  log(`--malloc-arena-max must be a positive integer or "default", not ${JSON.stringify(value)}`);
+  process.exit(2);
 }
 
 /** Workload C runs only when the facade has the route (reported by the child) and it answers 200. */

@@ -14,6 +14,7 @@ import { configureHttpPool } from '#facade-dist/src/http/http-pool.js';
 import { exitWithParent } from './processes.js';
 
 exitWithParent();
+const mb = (bytes) => Math.round(bytes / 2 ** 20);
 const config = loadConfig(process.env);
 configureHttpPool();
 const app = await createApp(config, createFhirBackend(config, config.fhirBaseUrl));
@@ -25,7 +26,7 @@ process.send?.({
   portalRoute: fastify.hasRoute({ method: 'GET', url: '/bff/portal/me' }),
   // What the process really runs with (glibc reads it at start): the parent reports it beside the V8 flags.
   mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
-  memoryAtListenMb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)])),
+  memoryAtListenMb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, mb(v)])),
 });
 // Where the tail latency goes: event-loop stalls and garbage collection, reported when the parent asks.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -47,7 +48,6 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 const ms = (ns) => Math.round(ns / 1e4) / 100;
-const mb = (bytes) => Math.round(bytes / 2 ** 20);
 /** The request thread's V8 heap by space, resident MB (the audit writer thread's heap is not in it). */
 const heapSpacesMb = () => Object.fromEntries(getHeapSpaceStatistics().filter((s) => s.physical_space_size > 0).map((s) => [s.space_name, mb(s.physical_space_size)]));
 process.on('message', (m) => {
