@@ -1,9 +1,10 @@
 // The facade's cost against bare proxies, measured in one run (issue 9).
 //
 //   npm run bench                      full run: writes bench/results.json and the results section of BENCHMARKS.md
+//   node bench/run.js --workloads A …  partial run (anything that changes what is measured): bench/.tmp/results.json
+//                                      or --out, never the committed results
 //   node bench/run.js --smoke --out x  tiny run (short phases, no warm-up, nginx only if installed): writes x
-//   --facade-flags="<V8 flags>"        the facade's V8 flags instead of the service's; --facade-stdout shows its stdout
-//   --malloc-arena-max=<n|default>     the facade's MALLOC_ARENA_MAX instead of the service's (default: glibc's own)
+//   node bench/run.js --help           the options (lib/args.js); --dry-run says what a run would measure and write
 //
 // On loopback: a canned FHIR upstream (child process, pre-serialised synthetic data), the facade in front of it
 // (child process, full pipeline: real tokens from the local IdP, SMART authorization, compartment filter,
@@ -17,57 +18,47 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { BenchUsageError, parseBenchArgs, USAGE } from './lib/args.js';
 import { paced, saturate, warmUp } from './lib/load.js';
 import { ensureNginx, findNginx, nginxVersion, startNginx } from './lib/nginx.js';
 import { cpuMsOf, freePort, memoryOf, sampleRss, startChild, stopChild, waitFor200 } from './lib/processes.js';
 import { evaluate, machineInfo, summarise, writeBenchmarksMd } from './lib/report.js';
 
-const { values: args } = parseArgs({
-  options: {
-    smoke: { type: 'boolean', default: false },
-    out: { type: 'string' },
-    dist: { type: 'string' },
-    seconds: { type: 'string' },
-    'latency-seconds': { type: 'string' },
-    'warmup-seconds': { type: 'string' },
-    rate: { type: 'string' },
-    connections: { type: 'string' },
-    workloads: { type: 'string', default: 'A,B,C,D' },
-    targets: { type: 'string', default: 'direct,fastify,nginx,facade' },
-    'no-nginx': { type: 'boolean', default: false },
-    'no-md': { type: 'boolean', default: false },
-    'cpu-prof': { type: 'boolean', default: false },
-    'facade-flags': { type: 'string' },
-    'malloc-arena-max': { type: 'string' },
-    'facade-stdout': { type: 'boolean', default: false },
-  },
-});
-
 const HERE = import.meta.dirname;
 const ROOT = resolve(HERE, '..');
-const DIST = resolve(args.dist ?? process.env.BENCH_DIST ?? join(ROOT, 'dist'));
-const SMOKE = args.smoke;
-const SETTINGS = {
-  // Smoke mode keeps the machine usable for the test suites running beside it: short phases, light load.
-  saturationSeconds: Number(args.seconds ?? (SMOKE ? 0.3 : 10)),
-  latencySeconds: Number(args['latency-seconds'] ?? (SMOKE ? 0.3 : 10)),
-  warmUpSeconds: Number(args['warmup-seconds'] ?? (SMOKE ? 0 : 3)),
-  rate: Number(args.rate ?? (SMOKE ? 50 : 300)),
-  connections: Number(args.connections ?? (SMOKE ? 2 : 20)),
-};
-const OUT = resolve(args.out ?? join(HERE, 'results.json'));
-const WANTED_WORKLOADS = new Set(args.workloads.split(','));
-const WANTED_TARGETS = new Set(args.targets.split(','));
+const SERVICE_CONFIG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).config ?? {};
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+// Checked before anything starts: a bad argument is one line and exit 2.
+let plan;
+try {
+  plan = parseBenchArgs(process.argv.slice(2), { benchDir: HERE, env: process.env, service: SERVICE_CONFIG });
+} catch (err) {
+  if (!(err instanceof BenchUsageError)) throw err;
+  log(err.message);
+  process.exit(2);
+}
+if (plan.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const DIST = plan.dist;
+const SMOKE = plan.mode === 'smoke';
+const SETTINGS = plan.settings;
+const OUT = plan.out;
+const WANTED_WORKLOADS = plan.workloads;
+const WANTED_TARGETS = plan.targets;
 const PATIENTS = ['pat-001', 'pat-002', 'pat-003', 'pat-004', 'pat-005'];
 const SCOPE = 'openid fhirUser launch/patient patient/*.rs';
 const TMP = join(HERE, '.tmp', `run-${process.pid}`);
-const SERVICE_CONFIG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).config ?? {};
-const SERVICE_NODE_FLAGS = SERVICE_CONFIG.nodeFlags ?? '';
-const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
-// glibc's arena limit for the facade, as `npm start` and the Dockerfile set it (package.json config.mallocArenaMax);
-// --malloc-arena-max replaces it for experiments ("default" leaves glibc's own). Checked before anything starts.
-const FACADE_MALLOC_ARENA_MAX = mallocArenaMax(args['malloc-arena-max'] ?? SERVICE_CONFIG.mallocArenaMax);
+// The facade's V8 flags and glibc arena limit: the service's own (package.json config.nodeFlags and
+// config.mallocArenaMax, as `npm start` and the Dockerfile run it) unless --facade-flags / --malloc-arena-max.
+const FACADE_NODE_FLAGS = plan.facadeFlags;
+const FACADE_MALLOC_ARENA_MAX = plan.mallocArenaMax;
+if (plan.dryRun) {
+  const { mode, overridden, settings, dist, out, writesBenchmarksMd } = plan;
+  process.stdout.write(`${JSON.stringify({ mode, overridden, settings, workloads: [...plan.workloads], targets: [...plan.targets], dist, out, writesBenchmarksMd, facadeFlags: FACADE_NODE_FLAGS, mallocArenaMax: FACADE_MALLOC_ARENA_MAX ?? null }, null, 2)}\n`);
+  process.exit(0);
+}
 
 if (!existsSync(join(DIST, 'src/app.factory.js'))) {
   log(`no compiled app in ${DIST}: run \`npm run build\` first (npm run bench does)`);
@@ -83,7 +74,7 @@ try {
   const results = await main();
   writeFileSync(OUT, JSON.stringify(results, null, 2) + '\n');
   log(`results written to ${OUT}`);
-  if (!SMOKE && !args['no-md']) writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), results);
+  if (plan.writesBenchmarksMd) writeBenchmarksMd(join(ROOT, 'BENCHMARKS.md'), results);
   for (const t of results.targets) log(`${t.met ? 'MET   ' : 'MISSED'} ${t.name}: ${t.value} (target ${t.target})`);
 } finally {
   for (const c of children.reverse()) await stopChild(c).catch(() => undefined);
@@ -124,7 +115,7 @@ async function main() {
     children.push(proxy.child);
     targets.fastify = { origin: `http://127.0.0.1:${proxy.message.port}`, pid: proxy.child.pid };
   }
-  if (WANTED_TARGETS.has('nginx') && !args['no-nginx']) {
+  if (WANTED_TARGETS.has('nginx') && plan.nginx) {
     const bin = SMOKE ? findNginx() : ensureNginx({ install: true, log });
     if (bin) {
       const port = await freePort();
@@ -149,17 +140,15 @@ async function main() {
     NODE_ENV: 'production',
     MALLOC_ARENA_MAX: FACADE_MALLOC_ARENA_MAX,
   };
-  // The service's own V8 flags (package.json config.nodeFlags, as `npm start` and the Dockerfile run it);
-  // --facade-flags replaces them for experiments (--facade-flags= runs it with none).
-  const nodeFlags = (args['facade-flags'] ?? SERVICE_NODE_FLAGS).split(' ').filter(Boolean);
-  const execArgv = [...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(HERE, '.tmp', 'prof')] : []), ...nodeFlags];
+  const nodeFlags = FACADE_NODE_FLAGS;
+  const execArgv = [...(plan.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(HERE, '.tmp', 'prof')] : []), ...nodeFlags];
   const facadeScript = await bundleFacade();
   const forkedAt = performance.now();
   const facadeStarting = startChild(facadeScript, {
     env: facadeEnv,
     execArgv,
     // Experiments: V8's traces (--facade-flags="... --trace-gc-nvp") go to stdout, with the request log lines.
-    stdio: args['facade-stdout'] ? 'inherit' : 'ignore',
+    stdio: plan.facadeStdout ? 'inherit' : 'ignore',
     isReady: (m) => m?.listening,
   });
   // A facade that exits before it is ready ends the run at once, with its stderr (rather than an unhandled
@@ -233,7 +222,8 @@ async function main() {
   const results = {
     schema: 1,
     generatedAt: new Date().toISOString(),
-    mode: SMOKE ? 'smoke' : 'full',
+    mode: plan.mode,
+    ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
     durationSeconds: Math.round((performance.now() - started) / 1000),
     machine: { ...machineBefore, loadAfter: machineInfo().load },
     settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)', facadeBuild: 'bundled (rolldown.config.mjs)' },
@@ -257,14 +247,6 @@ async function bundleFacade() {
   const input = { 'facade-child': join(HERE, 'lib/facade-child.js'), 'audit-writer.worker': join(DIST, 'src/audit/audit-writer.worker.js') };
   await build({ ...bundleOptions({ input, outDir, alias: { '#facade-dist': DIST } }), logLevel: 'warn' });
   return join(outDir, 'facade-child.js');
-}
-
-/** A value for MALLOC_ARENA_MAX, or undefined (not set: glibc's default) for "default" or nothing. */
-function mallocArenaMax(value) {
-  if (value === undefined || value === 'default') return undefined;
-  if (/^[1-9][0-9]*$/.test(value)) return value;
-  log(`--malloc-arena-max must be a positive integer or "default", not ${JSON.stringify(value)}`);
-  process.exit(2);
 }
 
 /** Workload C runs only when the facade has the route (reported by the child) and it answers 200. */
