@@ -21,7 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { BenchUsageError, parseBenchArgs, USAGE } from './lib/args.js';
 import { paced, saturate, warmUp } from './lib/load.js';
 import { ensureNginx, findNginx, nginxVersion, startNginx } from './lib/nginx.js';
-import { cpuMsOf, freePort, memoryOf, sampleRss, startChild, stopChild, waitFor200 } from './lib/processes.js';
+import { cpuMsOf, freePort, memoryOf, sampleRss, startChild, stopChild, threadSplit, threadTimesOf, waitFor200 } from './lib/processes.js';
 import { evaluate, machineInfo, summarise, writeBenchmarksMd } from './lib/report.js';
 
 const HERE = import.meta.dirname;
@@ -194,7 +194,12 @@ async function main() {
       const opts = { connections: SETTINGS.connections };
       await warmUp(t.origin, w.requests, { ...opts, seconds: SETTINGS.warmUpSeconds });
       const cpuBefore = { target: t.pid ? cpuMsOf(t.pid) : 0, upstream: cpuMsOf(upstreamPid) };
+      // The facade's time by thread: what the request thread and the audit writer each cost, and whether the
+      // request thread was running, waiting for a core (a full machine) or idle (waiting for I/O).
+      const threadsBefore = name === 'facade' ? threadTimesOf(t.pid) : undefined;
+      const phaseStarted = performance.now();
       const saturation = await saturate(t.origin, w.requests, { ...opts, seconds: SETTINGS.saturationSeconds });
+      if (threadsBefore) saturation.threads = threadSplit(threadsBefore, threadTimesOf(t.pid), saturation.requests, performance.now() - phaseStarted);
       // CPU per request of the target process (0 for direct) and of the upstream behind it, during saturation.
       const perRequest = (ms) => (saturation.requests ? Math.round((ms / saturation.requests) * 1000) / 1000 : null);
       saturation.cpuMsPerRequest = perRequest(t.pid ? cpuMsOf(t.pid) - cpuBefore.target : 0);

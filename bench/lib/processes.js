@@ -2,7 +2,7 @@
 // their own pid only; each exits by itself when its IPC channel closes (`exitWithParent`), so a run that dies
 // leaves none behind. Also the facade's memory (from /proc/<pid>/status) and readiness probe.
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -137,3 +137,54 @@ export function cpuMsOf(pid) {
   }
   return total * 10;
 }
+
+/**
+ * Per thread of a process, from /proc/<pid>/task/<tid>/schedstat (nanoseconds): the time it ran on a core and
+ * the time it was runnable but waited for one (the machine's other load). [] when the process is gone.
+ */
+export function threadTimesOf(pid) {
+  let tids;
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const threads = [];
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const [runNs, waitNs] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      threads.push({ tid, name, runMs: runNs / 1e6, waitMs: waitNs / 1e6 });
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return threads;
+}
+
+/**
+ * A Node process's time over a phase, split by thread: the main thread (which serves requests), worker threads
+ * (in the facade, only the audit writer) and the rest (V8's GC and compiler helpers, libuv's pool). CPU per
+ * request for each, and how much of the phase the main thread ran and waited for a core: a main thread that
+ * neither ran nor waited was idle, waiting for I/O.
+ */
+export function threadSplit(before, after, requests, wallMs) {
+  const start = new Map(before.map((t) => [t.tid, t]));
+  const sums = { main: { runMs: 0, waitMs: 0 }, workers: { runMs: 0, waitMs: 0, count: 0 }, helpers: { runMs: 0, waitMs: 0 } };
+  for (const t of after) {
+    const s = start.get(t.tid) ?? { runMs: 0, waitMs: 0 };
+    const kind = t.name === 'MainThread' ? 'main' : t.name === 'WorkerThread' ? 'workers' : 'helpers';
+    sums[kind].runMs += t.runMs - s.runMs;
+    sums[kind].waitMs += t.waitMs - s.waitMs;
+    if (kind === 'workers') sums.workers.count += 1;
+  }
+  const perRequest = (ms) => (requests ? round3(ms / requests) : null);
+  const pct = (ms) => (wallMs > 0 ? Math.round((ms / wallMs) * 1000) / 10 : null);
+  return {
+    cpuMsPerRequest: { mainThread: perRequest(sums.main.runMs), workerThreads: perRequest(sums.workers.runMs), helpers: perRequest(sums.helpers.runMs) },
+    workerThreads: sums.workers.count,
+    mainThread: { runningPct: pct(sums.main.runMs), waitingForCorePct: pct(sums.main.waitMs) },
+  };
+}
+
+const round3 = (x) => Math.round(x * 1000) / 1000;

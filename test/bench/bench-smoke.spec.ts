@@ -22,6 +22,12 @@ const OUT = join(WORK, 'results.json');
 // .ci/run installs Debian's nginx; elsewhere the nginx test runs where nginx is installed (the bench installs it).
 const nginxInstalled = ['/usr/sbin/nginx', '/usr/bin/nginx'].some((p) => existsSync(p));
 
+interface ThreadSplit {
+  cpuMsPerRequest: { mainThread: number; workerThreads: number; helpers: number };
+  workerThreads: number;
+  mainThread: { runningPct: number; waitingForCorePct: number };
+}
+
 interface Results {
   mode: string;
   settings: { facadeBuild: string };
@@ -30,7 +36,7 @@ interface Results {
   workloads: Array<{
     id: string;
     skipped?: string;
-    byTarget?: Record<string, { saturation: { rps: number; requests: number }; fixedRate: { latencyMs: { p50: number; p99: number } } }>;
+    byTarget?: Record<string, { saturation: { rps: number; requests: number; threads?: ThreadSplit }; fixedRate: { latencyMs: { p50: number; p99: number } } }>;
     throughputRatio?: Record<string, number>;
     addedLatencyMs?: Record<string, { p50: number; p99: number }>;
   }>;
@@ -86,6 +92,18 @@ describe('npm run bench (smoke mode)', () => {
     for (const mb of Object.values(results.facade.memory.maxSampledRssMbByWorkload)) {
       expect(mb).toBeGreaterThan(0);
       expect(mb).toBeLessThanOrEqual(results.facade.memory.peakRssMb);
+    }
+    // The facade's time by thread over each saturation phase: the audit writer is its one worker thread, and the
+    // request thread cannot have run and waited for a core longer than the phase lasted.
+    for (const w of results.workloads.filter((x) => !x.skipped)) {
+      const threads = w.byTarget!.facade!.saturation.threads!;
+      expect(threads, w.id).toBeDefined();
+      expect(threads.workerThreads).toBe(1);
+      expect(threads.cpuMsPerRequest.mainThread).toBeGreaterThan(0);
+      for (const ms of Object.values(threads.cpuMsPerRequest)) expect(ms).toBeGreaterThanOrEqual(0);
+      expect(threads.mainThread.runningPct).toBeGreaterThan(0);
+      expect(threads.mainThread.runningPct + threads.mainThread.waitingForCorePct).toBeLessThanOrEqual(101);
+      expect(w.byTarget!.fastify!.saturation.threads, 'only the facade is split').toBeUndefined();
     }
     expect(results.facade.checks).toMatchObject({ patientRead: true, patientSsnMasked: true, observationBundleEntries: 51 });
     expect(stderr).toContain('results written to');
