@@ -140,8 +140,7 @@ async function main() {
     NODE_ENV: 'production',
     MALLOC_ARENA_MAX: FACADE_MALLOC_ARENA_MAX,
   };
-  const nodeFlags = FACADE_NODE_FLAGS;
-  const execArgv = [...(plan.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(HERE, '.tmp', 'prof')] : []), ...nodeFlags];
+  const execArgv = [...(plan.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(HERE, '.tmp', 'prof')] : []), ...FACADE_NODE_FLAGS];
   const facadeScript = await bundleFacade();
   const forkedAt = performance.now();
   const facadeStarting = startChild(facadeScript, {
@@ -234,7 +233,7 @@ async function main() {
     settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)', facadeBuild: 'bundled (rolldown.config.mjs)' },
     baselines: { direct: 'the canned upstream itself', fastify: '@fastify/reply-from, no logger', nginx: notes.nginx },
     upstreamBodyBytes: upstream.message.sizes,
-    facade: { nodeFlags, mallocArenaMax: facade.message.mallocArenaMax, startup, memory, runtime, checks },
+    facade: { nodeFlags: FACADE_NODE_FLAGS, mallocArenaMax: facade.message.mallocArenaMax, startup, memory, runtime, checks },
     workloads: summarise(measured),
   };
   results.targets = evaluate(results);

@@ -1,6 +1,7 @@
 // Child processes of the benchmark: started with IPC, awaited until they say they are ready, stopped by
 // their own pid only; each exits by itself when its IPC channel closes (`exitWithParent`), so a run that dies
-// leaves none behind. Also the facade's memory (from /proc/<pid>/status) and readiness probe.
+// leaves none behind. Also the facade's memory (from /proc/<pid>/status), its time by thread (schedstat) and
+// readiness probe.
 import { fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -99,7 +100,6 @@ export function sampleRss(pid, everyMs = 100) {
   take();
   const timer = setInterval(take, everyMs);
   timer.unref();
-  const tenth = (mb) => Math.round(mb * 10) / 10;
   return {
     mark(label) {
       take();
@@ -109,8 +109,8 @@ export function sampleRss(pid, everyMs = 100) {
     stop() {
       take();
       clearInterval(timer);
-      const byPhase = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, tenth(v)]));
-      return { maxSampledRssMb: tenth(maxRssMb), peakRssMb: tenth(hwmMb), maxSampledRssMbByWorkload: byPhase };
+      const byPhase = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, roundTo(v, 1)]));
+      return { maxSampledRssMb: roundTo(maxRssMb, 1), peakRssMb: roundTo(hwmMb, 1), maxSampledRssMbByWorkload: byPhase };
     },
   };
 }
@@ -178,8 +178,8 @@ export function threadSplit(before, after, requests, wallMs) {
     sums[kind].waitMs += t.waitMs - s.waitMs;
     if (kind === 'workers') sums.workers.count += 1;
   }
-  const perRequest = (ms) => (requests ? round3(ms / requests) : null);
-  const pct = (ms) => (wallMs > 0 ? Math.round((ms / wallMs) * 1000) / 10 : null);
+  const perRequest = (ms) => (requests ? roundTo(ms / requests, 3) : null);
+  const pct = (ms) => (wallMs > 0 ? roundTo((ms / wallMs) * 100, 1) : null);
   return {
     cpuMsPerRequest: { mainThread: perRequest(sums.main.runMs), workerThreads: perRequest(sums.workers.runMs), helpers: perRequest(sums.helpers.runMs) },
     workerThreads: sums.workers.count,
@@ -187,4 +187,4 @@ export function threadSplit(before, after, requests, wallMs) {
   };
 }
 
-const round3 = (x) => Math.round(x * 1000) / 1000;
+const roundTo = (x, digits) => Math.round(x * 10 ** digits) / 10 ** digits;
