@@ -2,8 +2,9 @@
  * The benchmark script runs end to end and writes well-formed results. A smoke test only: it compiles the app
  * into a private directory (so it never races a concurrent `npm run build` on dist/), runs `bench/run.js --smoke`
  * (0.3 s per phase at 2 connections and 50 req/s, no warm-up, nginx only if already installed) and checks the shape of the JSON.
- * It asserts nothing about speed: timings on a shared machine are not test material (see BENCHMARKS.md). And a run
- * whose facade cannot start ends with its error and leaves no process behind, as does a run killed outright.
+ * It asserts nothing about speed: timings on a shared machine are not test material (see BENCHMARKS.md). A partial
+ * run leaves the committed results alone; a run whose facade cannot start ends with its error and leaves no process
+ * behind, as does a run killed outright.
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -108,6 +109,19 @@ describe('npm run bench (smoke mode)', () => {
     expect(results.facade.checks).toMatchObject({ patientRead: true, patientSsnMasked: true, observationBundleEntries: 51 });
     expect(stderr).toContain('results written to');
   });
+
+  it('a partial run writes bench/.tmp/results.json and leaves the committed results alone', async () => {
+    const committed = ['bench/results.json', 'BENCHMARKS.md'].map((f) => readFileSync(join(ROOT, f), 'utf8'));
+    const startedAt = new Date().toISOString();
+    const args = ['--dist', DIST, '--workloads', 'A', '--targets', 'direct,facade', '--no-nginx', '--seconds', '0.3', '--latency-seconds', '0.3', '--warmup-seconds', '0', '--rate', '50', '--connections', '2'];
+    await run(NODE, [join(ROOT, 'bench/run.js'), ...args], { cwd: ROOT, timeout: 120_000 });
+    const partial = JSON.parse(readFileSync(join(ROOT, 'bench/.tmp/results.json'), 'utf8')) as Results & { generatedAt: string; overridden: string[] };
+    expect(partial.mode).toBe('partial');
+    expect(partial.generatedAt >= startedAt).toBe(true);
+    expect(partial.overridden).toEqual(expect.arrayContaining(['workloads', 'targets', 'seconds', 'dist']));
+    expect(partial.workloads.map((w) => w.id)).toEqual(['A']);
+    expect(['bench/results.json', 'BENCHMARKS.md'].map((f) => readFileSync(join(ROOT, f), 'utf8'))).toEqual(committed);
+  }, 150_000);
 
   it('reports a skipped workload with its reason rather than dropping it', () => {
     const c = results.workloads.find((w) => w.id === 'C')!;
