@@ -118,7 +118,7 @@ function names(values, name, known) {
   if (raw === undefined) return new Set(known);
   const wanted = raw.split(',').map((s) => s.trim());
   const unknown = wanted.filter((w) => !known.includes(w));
-  if (unknown.length || !wanted.length) throw new BenchUsageError(`--${name} takes a comma-separated list of ${known.join(', ')}, not ${JSON.stringify(raw)}`);
+  if (unknown.length) throw new BenchUsageError(`--${name} takes a comma-separated list of ${known.join(', ')}, not ${JSON.stringify(raw)}`);
   return new Set(wanted);
 }
 
