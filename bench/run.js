@@ -192,20 +192,14 @@ async function main() {
     for (const [name, t] of Object.entries(targets)) {
       const opts = { connections: SETTINGS.connections };
       await warmUp(t.origin, w.requests, { ...opts, seconds: SETTINGS.warmUpSeconds });
-      const cpuBefore = { target: t.pid ? cpuMsOf(t.pid) : 0, upstream: cpuMsOf(upstreamPid) };
-      // The facade's time by thread: what the request thread and the audit writer each cost, and whether the
-      // request thread was running, waiting for a core (a full machine) or idle (waiting for I/O).
-      const threadsBefore = name === 'facade' ? threadTimesOf(t.pid) : undefined;
-      const phaseStarted = performance.now();
-      const saturation = await saturate(t.origin, w.requests, { ...opts, seconds: SETTINGS.saturationSeconds });
-      if (threadsBefore) saturation.threads = threadSplit(threadsBefore, threadTimesOf(t.pid), saturation.requests, performance.now() - phaseStarted);
-      // CPU per request of the target process (0 for direct) and of the upstream behind it, during saturation.
-      const perRequest = (ms) => (saturation.requests ? Math.round((ms / saturation.requests) * 1000) / 1000 : null);
-      saturation.cpuMsPerRequest = perRequest(t.pid ? cpuMsOf(t.pid) - cpuBefore.target : 0);
-      saturation.upstreamCpuMsPerRequest = perRequest(cpuMsOf(upstreamPid) - cpuBefore.upstream);
-      const fixedRate = await paced(t.origin, w.requests, { rate: SETTINGS.rate, seconds: SETTINGS.latencySeconds });
+      // Each phase with what it cost: CPU per request of the target process and of the upstream behind it, and the
+      // facade's time by thread (what the request thread and the audit writer each cost, and whether the request
+      // thread was running, waiting for a core or idle, waiting for I/O).
+      const costed = (phase) => withCost(phase, { pid: t.pid, upstreamPid, byThread: name === 'facade' });
+      const saturation = await costed(() => saturate(t.origin, w.requests, { ...opts, seconds: SETTINGS.saturationSeconds }));
+      const fixedRate = await costed(() => paced(t.origin, w.requests, { rate: SETTINGS.rate, seconds: SETTINGS.latencySeconds }));
       byTarget[name] = { saturation, fixedRate };
-      log(`${w.id} ${name.padEnd(7)} ${String(saturation.rps).padStart(8)} req/s  cpu ${saturation.cpuMsPerRequest} ms/req  @${SETTINGS.rate}/s p50 ${fixedRate.latencyMs.p50} ms p99 ${fixedRate.latencyMs.p99} ms   errors ${saturation.errors + saturation.non2xx + saturation.timeouts + fixedRate.errors + fixedRate.non2xx}`);
+      log(`${w.id} ${name.padEnd(7)} ${String(saturation.rps).padStart(8)} req/s  cpu ${saturation.cpuMsPerRequest} ms/req  @${SETTINGS.rate}/s p50 ${fixedRate.latencyMs.p50} ms p99 ${fixedRate.latencyMs.p99} ms cpu ${fixedRate.cpuMsPerRequest} ms/req   errors ${saturation.errors + saturation.non2xx + saturation.timeouts + fixedRate.errors + fixedRate.non2xx}`);
     }
     measured.push({ id: w.id, title: w.title, requestsPerCycle: w.requests.length, byTarget });
   }
@@ -238,6 +232,22 @@ async function main() {
   };
   results.targets = evaluate(results);
   return results;
+}
+
+/**
+ * Runs one load phase and adds what it cost: `cpuMsPerRequest` of the target process (0 for the upstream called
+ * directly), `upstreamCpuMsPerRequest`, and with `byThread` the process's time split by thread (`threads`).
+ */
+async function withCost(phase, { pid, upstreamPid, byThread }) {
+  const before = { target: pid ? cpuMsOf(pid) : 0, upstream: cpuMsOf(upstreamPid), threads: byThread ? threadTimesOf(pid) : undefined };
+  const started = performance.now();
+  const result = await phase();
+  const wallMs = performance.now() - started;
+  const perRequest = (ms) => (result.requests ? Math.round((ms / result.requests) * 1000) / 1000 : null);
+  if (before.threads) result.threads = threadSplit(before.threads, threadTimesOf(pid), result.requests, wallMs);
+  result.cpuMsPerRequest = perRequest(pid ? cpuMsOf(pid) - before.target : 0);
+  result.upstreamCpuMsPerRequest = perRequest(cpuMsOf(upstreamPid) - before.upstream);
+  return result;
 }
 
 /**

@@ -165,8 +165,8 @@ export function threadTimesOf(pid) {
 /**
  * A Node process's time over a phase, split by thread: the main thread (which serves requests), worker threads
  * (in the facade, only the audit writer) and the rest (V8's GC and compiler helpers, libuv's pool). CPU per
- * request for each, and how much of the phase the main thread ran and waited for a core: a main thread that
- * neither ran nor waited was idle, waiting for I/O.
+ * request for each, and how much of the phase the main thread ran and waited for a core (also per request): a main
+ * thread that neither ran nor waited was idle, waiting for I/O.
  */
 export function threadSplit(before, after, requests, wallMs) {
   const start = new Map(before.map((t) => [t.tid, t]));
@@ -183,7 +183,7 @@ export function threadSplit(before, after, requests, wallMs) {
   return {
     cpuMsPerRequest: { mainThread: perRequest(sums.main.runMs), workerThreads: perRequest(sums.workers.runMs), helpers: perRequest(sums.helpers.runMs) },
     workerThreads: sums.workers.count,
-    mainThread: { runningPct: pct(sums.main.runMs), waitingForCorePct: pct(sums.main.waitMs) },
+    mainThread: { runningPct: pct(sums.main.runMs), waitingForCorePct: pct(sums.main.waitMs), waitingForCoreMsPerRequest: perRequest(sums.main.waitMs) },
   };
 }
 

@@ -131,7 +131,21 @@ function markdown(r) {
     lines.push(`| ${w.id} | ${cells.join(' | ')} | ${w.byTarget.direct?.saturation.upstreamCpuMsPerRequest ?? 'n/a'} | ${ratio} | ${byThread} | ${mainThread} |`);
   }
   lines.push('');
-  lines.push("By thread, from the kernel's scheduler accounting (`/proc/<pid>/task/<tid>/schedstat`) over the saturation phase: the request thread, the audit writer (the facade's only worker thread) and the helpers (V8's GC and compiler threads, libuv's pool). A request thread that neither runs nor waits for a core is idle, waiting for I/O or the audit commit.");
+  lines.push(`### CPU time per request at ${r.settings.rate} req/s (ms; the same processes, during the latency phase)`);
+  lines.push('');
+  lines.push(`| workload | ${present.filter((t) => t !== 'direct').map((t) => LABEL[t]).join(' | ')} | upstream (direct) | facade / Fastify proxy | facade by thread: request / audit writer / helpers | facade request thread: waiting for a core per request |`);
+  lines.push(`|---|${present.filter((t) => t !== 'direct').map(() => '---:').join('|')}|---:|---:|---:|---:|`);
+  for (const w of r.workloads) {
+    if (w.skipped) continue;
+    const cpu = (t) => w.byTarget[t]?.fixedRate.cpuMsPerRequest;
+    const cells = present.filter((t) => t !== 'direct').map((t) => (cpu(t) ?? 'n/a'));
+    const ratio = cpu('facade') && cpu('fastify') ? `${round(cpu('facade') / cpu('fastify'), 1)} x` : 'n/a';
+    const th = w.byTarget.facade?.fixedRate.threads;
+    const byThread = th ? `${th.cpuMsPerRequest.mainThread} / ${th.cpuMsPerRequest.workerThreads} / ${th.cpuMsPerRequest.helpers}` : 'n/a';
+    lines.push(`| ${w.id} | ${cells.join(' | ')} | ${w.byTarget.direct?.fixedRate.upstreamCpuMsPerRequest ?? 'n/a'} | ${ratio} | ${byThread} | ${th ? `${th.mainThread.waitingForCoreMsPerRequest} ms` : 'n/a'} |`);
+  }
+  lines.push('');
+  lines.push("By thread, from the kernel's scheduler accounting (`/proc/<pid>/task/<tid>/schedstat`) over each phase: the request thread, the audit writer (the facade's only worker thread) and the helpers (V8's GC and compiler threads, libuv's pool). A request thread that neither runs nor waits for a core is idle, waiting for I/O or the audit commit. At a fixed rate every process pays for each request's wake-ups on its own, so CPU per request there is higher than at saturation, for the proxies as for the facade.");
   lines.push('');
   const f = r.facade;
   lines.push(`Facade (V8 flags: ${f.nodeFlags?.length ? f.nodeFlags.join(' ') : 'none'}; MALLOC_ARENA_MAX ${f.mallocArenaMax ?? "glibc's default"}): ready ${f.startup.readyMs} ms after fork (listening at ${f.startup.listeningUptimeMs} ms of process uptime); peak RSS ${f.memory.peakRssMb} MB (VmHWM; largest 100 ms sample ${f.memory.maxSampledRssMb} MB${byWorkload(f.memory.maxSampledRssMbByWorkload)}).`);

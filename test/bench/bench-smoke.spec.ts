@@ -26,7 +26,14 @@ const nginxInstalled = ['/usr/sbin/nginx', '/usr/bin/nginx'].some((p) => existsS
 interface ThreadSplit {
   cpuMsPerRequest: { mainThread: number; workerThreads: number; helpers: number };
   workerThreads: number;
-  mainThread: { runningPct: number; waitingForCorePct: number };
+  mainThread: { runningPct: number; waitingForCorePct: number; waitingForCoreMsPerRequest: number };
+}
+
+/** What a phase cost: CPU per request of the target process and of the upstream behind it; the facade's by thread. */
+interface PhaseCost {
+  cpuMsPerRequest: number;
+  upstreamCpuMsPerRequest: number;
+  threads?: ThreadSplit;
 }
 
 interface Results {
@@ -37,7 +44,7 @@ interface Results {
   workloads: Array<{
     id: string;
     skipped?: string;
-    byTarget?: Record<string, { saturation: { rps: number; requests: number; threads?: ThreadSplit }; fixedRate: { latencyMs: { p50: number; p99: number } } }>;
+    byTarget?: Record<string, { saturation: PhaseCost & { rps: number; requests: number }; fixedRate: PhaseCost & { latencyMs: { p50: number; p99: number } } }>;
     throughputRatio?: Record<string, number>;
     addedLatencyMs?: Record<string, { p50: number; p99: number }>;
   }>;
@@ -94,17 +101,27 @@ describe('npm run bench (smoke mode)', () => {
       expect(mb).toBeGreaterThan(0);
       expect(mb).toBeLessThanOrEqual(results.facade.memory.peakRssMb);
     }
-    // The facade's time by thread over each saturation phase: the audit writer is its one worker thread, and the
-    // request thread cannot have run and waited for a core longer than the phase lasted.
+    // The facade's time by thread over each phase (at saturation and at the fixed rate): the audit writer is its one
+    // worker thread, and the request thread cannot have run and waited for a core longer than the phase lasted.
     for (const w of results.workloads.filter((x) => !x.skipped)) {
-      const threads = w.byTarget!.facade!.saturation.threads!;
-      expect(threads, w.id).toBeDefined();
-      expect(threads.workerThreads).toBe(1);
-      expect(threads.cpuMsPerRequest.mainThread).toBeGreaterThan(0);
-      for (const ms of Object.values(threads.cpuMsPerRequest)) expect(ms).toBeGreaterThanOrEqual(0);
-      expect(threads.mainThread.runningPct).toBeGreaterThan(0);
-      expect(threads.mainThread.runningPct + threads.mainThread.waitingForCorePct).toBeLessThanOrEqual(101);
-      expect(w.byTarget!.fastify!.saturation.threads, 'only the facade is split').toBeUndefined();
+      for (const phase of ['saturation', 'fixedRate'] as const) {
+        const threads = w.byTarget!.facade![phase].threads!;
+        expect(threads, `${w.id} ${phase}`).toBeDefined();
+        expect(threads.workerThreads).toBe(1);
+        expect(threads.cpuMsPerRequest.mainThread).toBeGreaterThan(0);
+        for (const ms of Object.values(threads.cpuMsPerRequest)) expect(ms).toBeGreaterThanOrEqual(0);
+        expect(threads.mainThread.runningPct).toBeGreaterThan(0);
+        expect(threads.mainThread.runningPct + threads.mainThread.waitingForCorePct).toBeLessThanOrEqual(101);
+        expect(threads.mainThread.waitingForCoreMsPerRequest).toBeGreaterThanOrEqual(0);
+        expect(w.byTarget!.fastify![phase].threads, 'only the facade is split').toBeUndefined();
+        // CPU per request of every process (clock ticks, so a short phase of a light proxy may read 0); none for
+        // the upstream called directly, where there is no process in between.
+        for (const [target, r] of Object.entries(w.byTarget!)) {
+          expect(r[phase].cpuMsPerRequest, `${w.id} ${target} ${phase}`).toBeGreaterThanOrEqual(0);
+          expect(r[phase].upstreamCpuMsPerRequest, `${w.id} ${target} ${phase}`).toBeGreaterThanOrEqual(0);
+        }
+        expect(w.byTarget!.direct![phase].cpuMsPerRequest).toBe(0);
+      }
     }
     expect(results.facade.checks).toMatchObject({ patientRead: true, patientSsnMasked: true, observationBundleEntries: 51 });
     expect(stderr).toContain('results written to');
