@@ -116,35 +116,14 @@ function markdown(r) {
     lines.push(`| ${w.id} | ${cells.join(' | ')} | ${added ? `${added.p50} / ${added.p99}` : 'n/a'}${overloaded} |`);
   }
   lines.push('');
-  lines.push('### CPU time per request at saturation (ms; proxy or facade process, and the upstream behind it)');
-  lines.push('');
-  lines.push(`| workload | ${present.filter((t) => t !== 'direct').map((t) => LABEL[t]).join(' | ')} | upstream (direct) | facade / Fastify proxy | facade by thread: request / audit writer / helpers | facade request thread: running / waiting for a core |`);
-  lines.push(`|---|${present.filter((t) => t !== 'direct').map(() => '---:').join('|')}|---:|---:|---:|---:|`);
-  for (const w of r.workloads) {
-    if (w.skipped) continue;
-    const cpu = (t) => w.byTarget[t]?.saturation.cpuMsPerRequest;
-    const cells = present.filter((t) => t !== 'direct').map((t) => (cpu(t) ?? 'n/a'));
-    const ratio = cpu('facade') && cpu('fastify') ? `${round(cpu('facade') / cpu('fastify'), 1)} x` : 'n/a';
-    const th = w.byTarget.facade?.saturation.threads;
-    const byThread = th ? `${th.cpuMsPerRequest.mainThread} / ${th.cpuMsPerRequest.workerThreads} / ${th.cpuMsPerRequest.helpers}` : 'n/a';
-    const mainThread = th ? `${th.mainThread.runningPct} % / ${th.mainThread.waitingForCorePct} %` : 'n/a';
-    lines.push(`| ${w.id} | ${cells.join(' | ')} | ${w.byTarget.direct?.saturation.upstreamCpuMsPerRequest ?? 'n/a'} | ${ratio} | ${byThread} | ${mainThread} |`);
-  }
-  lines.push('');
-  lines.push(`### CPU time per request at ${r.settings.rate} req/s (ms; the same processes, during the latency phase)`);
-  lines.push('');
-  lines.push(`| workload | ${present.filter((t) => t !== 'direct').map((t) => LABEL[t]).join(' | ')} | upstream (direct) | facade / Fastify proxy | facade by thread: request / audit writer / helpers | facade request thread: waiting for a core per request |`);
-  lines.push(`|---|${present.filter((t) => t !== 'direct').map(() => '---:').join('|')}|---:|---:|---:|---:|`);
-  for (const w of r.workloads) {
-    if (w.skipped) continue;
-    const cpu = (t) => w.byTarget[t]?.fixedRate.cpuMsPerRequest;
-    const cells = present.filter((t) => t !== 'direct').map((t) => (cpu(t) ?? 'n/a'));
-    const ratio = cpu('facade') && cpu('fastify') ? `${round(cpu('facade') / cpu('fastify'), 1)} x` : 'n/a';
-    const th = w.byTarget.facade?.fixedRate.threads;
-    const byThread = th ? `${th.cpuMsPerRequest.mainThread} / ${th.cpuMsPerRequest.workerThreads} / ${th.cpuMsPerRequest.helpers}` : 'n/a';
-    lines.push(`| ${w.id} | ${cells.join(' | ')} | ${w.byTarget.direct?.fixedRate.upstreamCpuMsPerRequest ?? 'n/a'} | ${ratio} | ${byThread} | ${th ? `${th.mainThread.waitingForCoreMsPerRequest} ms` : 'n/a'} |`);
-  }
-  lines.push('');
+  cpuTable(lines, r, present, 'saturation', 'at saturation (ms; proxy or facade process, and the upstream behind it)', {
+    header: 'facade request thread: running / waiting for a core',
+    cell: (th) => `${th.mainThread.runningPct} % / ${th.mainThread.waitingForCorePct} %`,
+  });
+  cpuTable(lines, r, present, 'fixedRate', `at ${r.settings.rate} req/s (ms; the same processes, during the latency phase)`, {
+    header: 'facade request thread: waiting for a core per request',
+    cell: (th) => `${th.mainThread.waitingForCoreMsPerRequest} ms`,
+  });
   lines.push("By thread, from the kernel's scheduler accounting (`/proc/<pid>/task/<tid>/schedstat`) over each phase: the request thread, the audit writer (the facade's only worker thread) and the helpers (V8's GC and compiler threads, libuv's pool). A request thread that neither runs nor waits for a core is idle, waiting for I/O or the audit commit. At a fixed rate every process pays for each request's wake-ups on its own, so CPU per request there is higher than at saturation, for the proxies as for the facade.");
   lines.push('');
   const f = r.facade;
@@ -161,6 +140,28 @@ function markdown(r) {
   lines.push('|---|---|---|---|');
   for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met ? 'met' : '**missed**'} |`);
   return lines.join('\n');
+}
+
+/**
+ * A table of CPU time per request in one phase (`saturation` or `fixedRate`): each process, the upstream behind the
+ * direct call, the facade against the Fastify proxy, the facade by thread, and one more column about its request
+ * thread (`mainThread`: its header and how a thread split fills it).
+ */
+function cpuTable(lines, r, present, phase, title, mainThread) {
+  const processes = present.filter((t) => t !== 'direct');
+  lines.push(`### CPU time per request ${title}`);
+  lines.push('');
+  lines.push(`| workload | ${processes.map((t) => LABEL[t]).join(' | ')} | upstream (direct) | facade / Fastify proxy | facade by thread: request / audit writer / helpers | ${mainThread.header} |`);
+  lines.push(`|---|${processes.map(() => '---:').join('|')}|---:|---:|---:|---:|`);
+  for (const w of r.workloads) {
+    if (w.skipped) continue;
+    const cpu = (t) => w.byTarget[t]?.[phase].cpuMsPerRequest;
+    const ratio = cpu('facade') && cpu('fastify') ? `${round(cpu('facade') / cpu('fastify'), 1)} x` : 'n/a';
+    const th = w.byTarget.facade?.[phase].threads;
+    const byThread = th ? `${th.cpuMsPerRequest.mainThread} / ${th.cpuMsPerRequest.workerThreads} / ${th.cpuMsPerRequest.helpers}` : 'n/a';
+    lines.push(`| ${w.id} | ${processes.map((t) => cpu(t) ?? 'n/a').join(' | ')} | ${w.byTarget.direct?.[phase].upstreamCpuMsPerRequest ?? 'n/a'} | ${ratio} | ${byThread} | ${th ? mainThread.cell(th) : 'n/a'} |`);
+  }
+  lines.push('');
 }
 
 /** Replaces the results section of BENCHMARKS.md (between the markers), keeping the prose around it. */
