@@ -56,7 +56,7 @@ const FACADE_NODE_FLAGS = plan.facadeFlags;
 const FACADE_MALLOC_ARENA_MAX = plan.mallocArenaMax;
 if (plan.dryRun) {
   const { mode, overridden, settings, dist, out, writesBenchmarksMd } = plan;
-  process.stdout.write(`${JSON.stringify({ mode, overridden, settings, workloads: [...plan.workloads], targets: [...plan.targets], dist, out, writesBenchmarksMd, facadeFlags: FACADE_NODE_FLAGS, mallocArenaMax: FACADE_MALLOC_ARENA_MAX ?? null }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ mode, overridden, settings, workloads: [...plan.workloads], targets: [...plan.targets], dist, out, writesBenchmarksMd, facadeFlags: FACADE_NODE_FLAGS, mallocArenaMax: FACADE_MALLOC_ARENA_MAX ?? null, facadeEnv: Object.keys(plan.facadeEnv) }, null, 2)}\n`);
   process.exit(0);
 }
 
@@ -139,6 +139,7 @@ async function main() {
     AUDIT_STORE_PATH: join(TMP, 'audit', 'audit.sqlite'),
     NODE_ENV: 'production',
     MALLOC_ARENA_MAX: FACADE_MALLOC_ARENA_MAX,
+    ...plan.facadeEnv, // experiments (--facade-env)
   };
   const execArgv = [...(plan.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(HERE, '.tmp', 'prof')] : []), ...FACADE_NODE_FLAGS];
   const facadeScript = await bundleFacade();
@@ -227,7 +228,7 @@ async function main() {
     settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)', facadeBuild: 'bundled (rolldown.config.mjs)' },
     baselines: { direct: 'the canned upstream itself', fastify: '@fastify/reply-from, no logger', nginx: notes.nginx },
     upstreamBodyBytes: upstream.message.sizes,
-    facade: { nodeFlags: FACADE_NODE_FLAGS, mallocArenaMax: facade.message.mallocArenaMax, startup, memory, runtime, checks },
+    facade: { nodeFlags: FACADE_NODE_FLAGS, mallocArenaMax: facade.message.mallocArenaMax, environment: facade.message.environment, startup, memory, runtime, checks },
     workloads: summarise(measured),
   };
   results.targets = evaluate(results);

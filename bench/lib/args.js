@@ -2,9 +2,9 @@
 //
 // A run with the defaults is the "full" run: it writes bench/results.json and the results section of BENCHMARKS.md.
 // A run that changes what is measured (a subset of workloads or targets, other phase lengths, another build, V8
-// flags, an arena limit, a CPU profile) is "partial": its results go to --out, or to bench/.tmp/results.json,
-// and never replace the committed ones. Smoke runs are for the smoke test. Bad arguments end the run before
-// anything starts: one line, exit 2.
+// flags, an arena limit, another variable for the facade, a CPU profile) is "partial": its results go to --out, or
+// to bench/.tmp/results.json, and never replace the committed ones. Smoke runs are for the smoke test. Bad arguments
+// end the run before anything starts: one line, exit 2.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -25,6 +25,8 @@ export const USAGE = `usage: node bench/run.js [options]        (npm run bench: 
   --cpu-prof                 V8 CPU profile of the facade in bench/.tmp/prof/
   --facade-flags="<flags>"   the facade's V8 flags instead of the service's (--facade-flags= for none)
   --malloc-arena-max=<n|default>  the facade's MALLOC_ARENA_MAX instead of the service's
+  --facade-env NAME=VALUE    one more variable for the facade (repeatable); from the bench's own environment
+                             its children get only PATH, HOME, TMPDIR, LANG, LC_ALL, TZ and BENCH_RUN_TAG
   --facade-stdout            show the facade's standard output
   --out <file>               where results.json goes
   --no-md                    do not write BENCHMARKS.md (only a full run writes it)
@@ -50,13 +52,14 @@ const OPTIONS = {
   'cpu-prof': { type: 'boolean', default: false },
   'facade-flags': { type: 'string' },
   'malloc-arena-max': { type: 'string' },
+  'facade-env': { type: 'string', multiple: true },
   'facade-stdout': { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 };
 
 /** Options that change what a run measures: any of them makes it partial. */
-const CHANGES_MEASUREMENT = ['seconds', 'latency-seconds', 'warmup-seconds', 'rate', 'connections', 'workloads', 'targets', 'no-nginx', 'dist', 'cpu-prof', 'facade-flags', 'malloc-arena-max'];
+const CHANGES_MEASUREMENT = ['seconds', 'latency-seconds', 'warmup-seconds', 'rate', 'connections', 'workloads', 'targets', 'no-nginx', 'dist', 'cpu-prof', 'facade-flags', 'malloc-arena-max', 'facade-env'];
 
 export class BenchUsageError extends Error {}
 
@@ -98,6 +101,7 @@ export function parseBenchArgs(argv, { benchDir, env = {}, service = {} }) {
     cpuProf: values['cpu-prof'],
     facadeFlags: (values['facade-flags'] ?? service.nodeFlags ?? '').split(' ').filter(Boolean),
     mallocArenaMax: mallocArenaMax(values['malloc-arena-max'] ?? service.mallocArenaMax),
+    facadeEnv: facadeEnv(values['facade-env'] ?? []),
     facadeStdout: values['facade-stdout'],
     dryRun: values['dry-run'],
     help: values.help,
@@ -120,6 +124,17 @@ function names(values, name, known) {
   const unknown = wanted.filter((w) => !known.includes(w));
   if (unknown.length) throw new BenchUsageError(`--${name} takes a comma-separated list of ${known.join(', ')}, not ${JSON.stringify(raw)}`);
   return new Set(wanted);
+}
+
+/** `NAME=VALUE` pairs for the facade's environment, as an object. */
+function facadeEnv(pairs) {
+  const env = {};
+  for (const pair of pairs) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(pair);
+    if (!m) throw new BenchUsageError(`--facade-env takes NAME=VALUE, not ${JSON.stringify(pair)}`);
+    env[m[1]] = m[2];
+  }
+  return env;
 }
 
 /** A value for MALLOC_ARENA_MAX, or undefined (not set: glibc's default) for "default" or nothing. */

@@ -26,6 +26,8 @@ process.send?.({
   portalRoute: fastify.hasRoute({ method: 'GET', url: '/bff/portal/me' }),
   // What the process really runs with (glibc reads it at start): the parent reports it beside the V8 flags.
   mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
+  // The names of the variables it was started with (no values: a variable given with --facade-env may hold a secret).
+  environment: Object.keys(process.env).sort(),
   memoryAtListenMb: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, mb(v)])),
 });
 // Where the tail latency goes: event-loop stalls and garbage collection, reported when the parent asks.

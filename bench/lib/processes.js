@@ -8,9 +8,20 @@ import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/**
+ * What a child takes from the bench's own environment: what Node, glibc and the tools need, and `BENCH_RUN_TAG` (a
+ * caller's mark on every process of a run, so that it can find them all: the smoke test), nothing else. Everything
+ * a child is configured with is passed to it by name (`env`). A variable of the service's configuration in the shell
+ * that runs the bench (an Event Hubs connection string, `FHIR_ROUTES`, `REDIS_URL`, `NODE_OPTIONS`) would otherwise
+ * configure the facade under test: it would measure something else, and could ship its synthetic audit events to a
+ * real hub.
+ */
+export const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'BENCH_RUN_TAG'];
+
 /** Forks `script` with IPC; resolves with the child and its first message once `isReady(message)` holds. */
 export function startChild(script, { env, execArgv = [], isReady = (m) => m?.ready, timeoutMs = 60_000, stdio = 'ignore' }) {
-  const child = fork(script, [], { env: { ...process.env, ...env }, execArgv, stdio: [stdio, stdio, 'pipe', 'ipc'] });
+  const inherited = Object.fromEntries(INHERITED_ENV.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]));
+  const child = fork(script, [], { env: { ...inherited, ...env }, execArgv, stdio: [stdio, stdio, 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr = (stderr + d).slice(-4000);

@@ -58,6 +58,7 @@ describe('bench/run.js arguments', () => {
       ['--cpu-prof'],
       ['--facade-flags=--max-semi-space-size=16'],
       ['--malloc-arena-max=default'],
+      ['--facade-env', 'MALLOC_MMAP_THRESHOLD_=131072'],
     ];
     for (const args of changing) {
       const p = await plan(args);
@@ -82,6 +83,8 @@ describe('bench/run.js arguments', () => {
       ['--workloads', 'A,E'],
       ['--targets', 'haproxy'],
       ['--malloc-arena-max=0'],
+      ['--facade-env', 'MALLOC_MMAP_THRESHOLD_'],
+      ['--facade-env', '1A=b'],
       ['--secs', '5'],
       ['positional'],
     ];
@@ -102,7 +105,7 @@ describe('bench/run.js arguments', () => {
 
   it('--help lists every option', async () => {
     const { stdout } = await run(NODE, [BENCH, '--help'], { cwd: ROOT });
-    for (const option of ['--workloads', '--targets', '--seconds', '--latency-seconds', '--warmup-seconds', '--rate', '--connections', '--no-nginx', '--dist', '--cpu-prof', '--facade-flags', '--malloc-arena-max', '--facade-stdout', '--out', '--no-md', '--smoke', '--dry-run']) {
+    for (const option of ['--workloads', '--targets', '--seconds', '--latency-seconds', '--warmup-seconds', '--rate', '--connections', '--no-nginx', '--dist', '--cpu-prof', '--facade-flags', '--malloc-arena-max', '--facade-env', '--facade-stdout', '--out', '--no-md', '--smoke', '--dry-run']) {
       expect(stdout).toContain(option);
     }
   });

@@ -23,6 +23,13 @@ const OUT = join(WORK, 'results.json');
 // .ci/run installs Debian's nginx; elsewhere the nginx test runs where nginx is installed (the bench installs it).
 const nginxInstalled = ['/usr/sbin/nginx', '/usr/bin/nginx'].some((p) => existsSync(p));
 
+/** The service's configuration as a developer's shell might hold it (fake values, unreachable hosts). */
+const SHELL_SETTINGS = {
+  AUDIT_EVENTHUB_CONNECTION_STRING: 'Endpoint=sb://bench-must-not-ship-here.invalid/;SharedAccessKeyName=k;SharedAccessKey=a2V5;EntityPath=audit',
+  REDIS_URL: 'redis://127.0.0.1:1',
+  NODE_OPTIONS: '--max-semi-space-size=1',
+};
+
 interface ThreadSplit {
   cpuMsPerRequest: { mainThread: number; workerThreads: number; helpers: number };
   workerThreads: number;
@@ -40,7 +47,7 @@ interface Results {
   mode: string;
   settings: { facadeBuild: string };
   machine: { cores: number; node: string };
-  facade: { nodeFlags: string[]; mallocArenaMax: string | null; startup: { readyMs: number }; memory: { peakRssMb: number; maxSampledRssMbByWorkload: Record<string, number> }; checks: Record<string, unknown> };
+  facade: { nodeFlags: string[]; mallocArenaMax: string | null; environment: string[]; startup: { readyMs: number }; memory: { peakRssMb: number; maxSampledRssMbByWorkload: Record<string, number> }; checks: Record<string, unknown> };
   workloads: Array<{
     id: string;
     skipped?: string;
@@ -60,7 +67,9 @@ describe('npm run bench (smoke mode)', () => {
     await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', DIST], { cwd: ROOT });
     // The masking policy is read from src/ next to the compiled code.
     cpSync(join(ROOT, 'src/masking/policies'), join(DIST, 'src/masking/policies'), { recursive: true });
-    const child = await run(NODE, [join(ROOT, 'bench/run.js'), '--smoke', '--dist', DIST, '--out', OUT], { cwd: ROOT, timeout: 240_000 });
+    // Settings of the service in the shell that runs the bench: they must not configure the facade under test.
+    const env = { ...process.env, ...SHELL_SETTINGS };
+    const child = await run(NODE, [join(ROOT, 'bench/run.js'), '--smoke', '--dist', DIST, '--out', OUT], { cwd: ROOT, env, timeout: 240_000 });
     stderr = child.stderr;
     results = JSON.parse(readFileSync(OUT, 'utf8')) as Results;
   }, 300_000);
@@ -123,6 +132,9 @@ describe('npm run bench (smoke mode)', () => {
         expect(w.byTarget!.direct![phase].cpuMsPerRequest).toBe(0);
       }
     }
+    // Started with the bench's settings only: nothing of the service's configuration from the shell that ran it.
+    expect(results.facade.environment).toEqual(expect.arrayContaining(['PATH', 'FHIR_BASE_URL', 'AUTH_ISSUERS', 'AUDIT_STORE_PATH']));
+    for (const name of Object.keys(SHELL_SETTINGS)) expect(results.facade.environment).not.toContain(name);
     expect(results.facade.checks).toMatchObject({ patientRead: true, patientSsnMasked: true, observationBundleEntries: 51 });
     expect(stderr).toContain('results written to');
   });
@@ -130,12 +142,13 @@ describe('npm run bench (smoke mode)', () => {
   it('a partial run writes bench/.tmp/results.json and leaves the committed results alone', async () => {
     const committed = ['bench/results.json', 'BENCHMARKS.md'].map((f) => readFileSync(join(ROOT, f), 'utf8'));
     const startedAt = new Date().toISOString();
-    const args = ['--dist', DIST, '--workloads', 'A', '--targets', 'direct,facade', '--no-nginx', '--seconds', '0.3', '--latency-seconds', '0.3', '--warmup-seconds', '0', '--rate', '50', '--connections', '2'];
+    const args = ['--dist', DIST, '--workloads', 'A', '--targets', 'direct,facade', '--no-nginx', '--seconds', '0.3', '--latency-seconds', '0.3', '--warmup-seconds', '0', '--rate', '50', '--connections', '2', '--facade-env', 'BENCH_SMOKE_MARK=1'];
     await run(NODE, [join(ROOT, 'bench/run.js'), ...args], { cwd: ROOT, timeout: 120_000 });
     const partial = JSON.parse(readFileSync(join(ROOT, 'bench/.tmp/results.json'), 'utf8')) as Results & { generatedAt: string; overridden: string[] };
     expect(partial.mode).toBe('partial');
     expect(partial.generatedAt >= startedAt).toBe(true);
-    expect(partial.overridden).toEqual(expect.arrayContaining(['workloads', 'targets', 'seconds', 'dist']));
+    expect(partial.overridden).toEqual(expect.arrayContaining(['workloads', 'targets', 'seconds', 'dist', 'facade-env']));
+    expect(partial.facade.environment).toContain('BENCH_SMOKE_MARK'); // --facade-env reaches the facade
     expect(partial.workloads.map((w) => w.id)).toEqual(['A']);
     expect(['bench/results.json', 'BENCHMARKS.md'].map((f) => readFileSync(join(ROOT, f), 'utf8'))).toEqual(committed);
   }, 150_000);
