@@ -56,6 +56,7 @@ export function bundleOptions({ input, outDir, alias = {} }) {
     },
     plugins: [
       asciiSource(),
+      lazyNestTimestamps(),
       {
         name: 'files-beside-the-code',
         // Read beside their module at run time: the masking policy (src/masking/masking-policy.loader.ts) and the
@@ -89,6 +90,27 @@ export function asciiSource() {
         this.error(`${chunk.fileName}:${line}: a non-ASCII character the bundler cannot escape (see asciiSource in rolldown.config.mjs)`);
       }
       return { code: ascii, map: null };
+    },
+  };
+}
+
+/**
+ * Nest's `ConsoleLogger` and `Logger` build an `Intl.DateTimeFormat` when their modules load, for the timestamps of
+ * Nest's own console output. The service logs through pino and never prints one, but the formatter alone makes
+ * ~5.5 MB of the `node` binary resident for the process's whole life: ICU's data tables and the code that reads them
+ * (BENCHMARKS.md, log 22). Here each is built on first use instead; the output is the same. A Nest release that no
+ * longer has that line fails the build, so the rewrite is looked at again rather than silently dropped.
+ */
+export function lazyNestTimestamps() {
+  const MODULE = /[\\/]@nestjs[\\/]common[\\/]services[\\/](console-logger|logger)\.service\.js$/;
+  const EAGER = 'const dateTimeFormatter = new Intl.DateTimeFormat(';
+  return {
+    name: 'lazy-nest-timestamps',
+    transform(code, id) {
+      if (!MODULE.test(id)) return null;
+      if (!code.includes(EAGER)) this.error(`${id}: Nest no longer builds its date formatter as expected (see lazyNestTimestamps in rolldown.config.mjs)`);
+      const lazy = 'function lazyDateTimeFormat(locales, options) { let formatter; return { format: (date) => (formatter ??= new Intl.DateTimeFormat(locales, options)).format(date) }; }';
+      return { code: `${code.replace(EAGER, 'const dateTimeFormatter = lazyDateTimeFormat(')}\n${lazy}\n`, map: null };
     },
   };
 }
