@@ -21,7 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { BenchUsageError, parseBenchArgs, USAGE } from './lib/args.js';
 import { paced, saturate, warmUp } from './lib/load.js';
 import { ensureNginx, findNginx, nginxVersion, startNginx } from './lib/nginx.js';
-import { cpuMsOf, freePort, memoryOf, sampleRss, startChild, stopChild, threadSplit, threadTimesOf, waitFor200 } from './lib/processes.js';
+import { cpuMsOf, freePort, memoryOf, sampleRss, startChild, stopChild, sweepStaleRuns, threadSplit, threadTimesOf, waitFor200 } from './lib/processes.js';
 import { evaluate, machineInfo, summarise, writeBenchmarksMd } from './lib/report.js';
 
 const HERE = import.meta.dirname;
@@ -64,6 +64,7 @@ if (!existsSync(join(DIST, 'src/app.factory.js'))) {
   log(`no compiled app in ${DIST}: run \`npm run build\` first (npm run bench does)`);
   process.exit(2);
 }
+sweepStaleRuns(join(HERE, '.tmp'));
 rmSync(TMP, { recursive: true, force: true });
 mkdirSync(TMP, { recursive: true });
 const load = (path) => import(pathToFileURL(join(DIST, path)).href);

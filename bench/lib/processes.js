@@ -3,8 +3,9 @@
 // leaves none behind. Also the facade's memory (from /proc/<pid>/status), its time by thread (schedstat) and
 // readiness probe.
 import { fork } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -17,6 +18,27 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * real hub.
  */
 export const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ', 'BENCH_RUN_TAG'];
+
+/**
+ * Removes the working directories (`run-<pid>` in `dir`) of earlier runs whose process is gone: a run killed outright
+ * (SIGKILL, a crash) cannot remove its own, with its audit store and nginx's files. Returns the names removed.
+ */
+export function sweepStaleRuns(dir) {
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const swept = [];
+  for (const name of names) {
+    const pid = /^run-(\d+)$/.exec(name)?.[1];
+    if (!pid || existsSync(`/proc/${pid}`)) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    swept.push(name);
+  }
+  return swept;
+}
 
 /** Forks `script` with IPC; resolves with the child and its first message once `isReady(message)` holds. */
 export function startChild(script, { env, execArgv = [], isReady = (m) => m?.ready, timeoutMs = 60_000, stdio = 'ignore' }) {

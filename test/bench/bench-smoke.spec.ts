@@ -10,6 +10,7 @@ import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -195,7 +196,24 @@ describe('npm run bench (smoke mode)', () => {
     bench.kill('SIGKILL'); // no finally block, no exit handler: only the children's own watch on their parent
     await exited;
     await vi.waitFor(() => expect([...started, ...processesTagged(runTag)].filter(isRunning)).toEqual([]), { timeout: 15_000, interval: 50 });
+
+    // Its working directory (audit store, nginx's files) stays behind; the next run sweeps it away.
+    const runDir = `run-${bench.pid}`;
+    expect(existsSync(join(ROOT, 'bench/.tmp', runDir))).toBe(true);
+    const { sweepStaleRuns } = (await import(pathToFileURL(join(ROOT, 'bench/lib/processes.js')).href)) as { sweepStaleRuns: (dir: string) => string[] };
+    expect(sweepStaleRuns(join(ROOT, 'bench/.tmp'))).toContain(runDir);
+    expect(existsSync(join(ROOT, 'bench/.tmp', runDir))).toBe(false);
   }, 150_000);
+
+  it("a run sweeps only the directories of runs whose process is gone", async () => {
+    const { sweepStaleRuns } = (await import(pathToFileURL(join(ROOT, 'bench/lib/processes.js')).href)) as { sweepStaleRuns: (dir: string) => string[] };
+    const dir = join(WORK, 'sweep');
+    // 4194305 is above the kernel's highest pid (pid_max is at most 2^22): no such process can exist.
+    for (const name of ['run-4194305', `run-${process.pid}`, 'run-abc', 'smoke-4194305']) mkdirSync(join(dir, name, 'audit'), { recursive: true });
+    expect(sweepStaleRuns(dir)).toEqual(['run-4194305']);
+    expect(readdirSync(dir).sort()).toEqual([`run-${process.pid}`, 'run-abc', 'smoke-4194305'].sort());
+    expect(sweepStaleRuns(join(dir, 'missing'))).toEqual([]);
+  });
 });
 
 /** Live processes whose environment carries the run's tag (every process the run forks inherits it). */
