@@ -11,7 +11,8 @@
 // masking, audit outbox in a temp dir, request logs at info to /dev/null), and the baselines: the upstream
 // called directly, a bare Fastify proxy (@fastify/reply-from) and nginx (one worker). Workloads A, B, C, D
 // (issue 9) through every target: warm-up, throughput at saturation (autocannon), latency at a fixed rate
-// (paced open-loop client, see lib/load.js). Peak RSS of the facade (VmHWM), start-up time to ready.
+// (paced open-loop client, see lib/load.js, in a process of its own: lib/paced-client.js). Peak RSS of the facade
+// (VmHWM), start-up time to ready.
 //
 // Plain JavaScript against the compiled dist/ (BENCH_DIST or --dist to use another build). Not part of npm test.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { BenchUsageError, parseBenchArgs, USAGE } from './lib/args.js';
-import { paced, saturate, warmUp } from './lib/load.js';
+import { saturate, warmUp } from './lib/load.js';
 import { ensureNginx, findNginx, nginxVersion, startNginx } from './lib/nginx.js';
 import { cpuMsOf, freePort, memoryOf, sampleRss, startChild, stopChild, sweepStaleRuns, threadSplit, threadTimesOf, waitFor200 } from './lib/processes.js';
 import { evaluate, machineInfo, summarise, writeBenchmarksMd } from './lib/report.js';
@@ -50,6 +51,9 @@ const WANTED_TARGETS = plan.targets;
 const PATIENTS = ['pat-001', 'pat-002', 'pat-003', 'pat-004', 'pat-005'];
 const SCOPE = 'openid fhirUser launch/patient patient/*.rs';
 const TMP = join(HERE, '.tmp', `run-${process.pid}`);
+// Before each latency phase, the paced client sends at the same rate for this long, unmeasured: its own code
+// compiled and its pool connected (none in smoke runs, which have no warm-up).
+const PACED_WARM_UP_SECONDS = SETTINGS.warmUpSeconds > 0 ? 1 : 0;
 // The facade's V8 flags and glibc arena limit: the service's own (package.json config.nodeFlags and
 // config.mallocArenaMax, as `npm start` and the Dockerfile run it) unless --facade-flags / --malloc-arena-max.
 const FACADE_NODE_FLAGS = plan.facadeFlags;
@@ -182,6 +186,7 @@ async function main() {
     },
   ].filter((w) => WANTED_WORKLOADS.has(w.id));
 
+  const pacedClient = await startPacedClient();
   const measured = [];
   for (const w of workloads) {
     if (w.skipped) {
@@ -199,7 +204,9 @@ async function main() {
       // thread was running, waiting for a core or idle, waiting for I/O).
       const costed = (phase) => withCost(phase, { pid: t.pid, upstreamPid, byThread: name === 'facade' });
       const saturation = await costed(() => saturate(t.origin, w.requests, { ...opts, seconds: SETTINGS.saturationSeconds }));
-      const fixedRate = await costed(() => paced(t.origin, w.requests, { rate: SETTINGS.rate, seconds: SETTINGS.latencySeconds }));
+      const latency = { rate: SETTINGS.rate, seconds: SETTINGS.latencySeconds };
+      if (PACED_WARM_UP_SECONDS > 0) await pacedClient.run(t.origin, w.requests, { ...latency, seconds: PACED_WARM_UP_SECONDS });
+      const fixedRate = await costed(() => pacedClient.run(t.origin, w.requests, latency));
       byTarget[name] = { saturation, fixedRate };
       log(`${w.id} ${name.padEnd(7)} ${String(saturation.rps).padStart(8)} req/s  cpu ${saturation.cpuMsPerRequest} ms/req  @${SETTINGS.rate}/s p50 ${fixedRate.latencyMs.p50} ms p99 ${fixedRate.latencyMs.p99} ms cpu ${fixedRate.cpuMsPerRequest} ms/req   errors ${saturation.errors + saturation.non2xx + saturation.timeouts + fixedRate.errors + fixedRate.non2xx}`);
     }
@@ -226,7 +233,7 @@ async function main() {
     ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
     durationSeconds: Math.round((performance.now() - started) / 1000),
     machine: { ...machineBefore, loadAfter: machineInfo().load },
-    settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)', facadeBuild: 'bundled (rolldown.config.mjs)' },
+    settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)', facadeBuild: 'bundled (rolldown.config.mjs)', latencyClient: `own process (lib/paced-client.js), ${PACED_WARM_UP_SECONDS} s unmeasured before each phase` },
     baselines: { direct: 'the canned upstream itself', fastify: '@fastify/reply-from, no logger', nginx: notes.nginx },
     upstreamBodyBytes: upstream.message.sizes,
     facade: { nodeFlags: FACADE_NODE_FLAGS, mallocArenaMax: facade.message.mallocArenaMax, environment: facade.message.environment, startup, memory, runtime, checks },
@@ -234,6 +241,24 @@ async function main() {
   };
   results.targets = evaluate(results);
   return results;
+}
+
+/** The fixed-rate client in a process of its own (lib/paced-client.js). */
+async function startPacedClient() {
+  const { child } = await startChild(join(HERE, 'lib/paced-client.js'), { env: {} });
+  children.push(child);
+  return {
+    run: (origin, requests, options) =>
+      new Promise((resolve, reject) => {
+        const exited = (code, signal) => reject(new Error(`the paced client exited (${code ?? signal}) before it answered`));
+        child.once('exit', exited);
+        child.once('message', (m) => {
+          child.off('exit', exited);
+          resolve(m.result);
+        });
+        child.send({ origin, requests, options });
+      }),
+  };
 }
 
 /**
