@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { BenchUsageError, parseBenchArgs, USAGE } from './lib/args.js';
-import { saturate, warmUp } from './lib/load.js';
+import { round, saturate, warmUp } from './lib/load.js';
 import { ensureNginx, findNginx, nginxVersion, startNginx } from './lib/nginx.js';
 import { cpuMsOf, freePort, memoryOf, sampleRss, startChild, stopChild, sweepStaleRuns, threadSplit, threadTimesOf, waitFor200 } from './lib/processes.js';
 import { evaluate, machineInfo, summarise, writeBenchmarksMd } from './lib/report.js';
@@ -270,7 +270,7 @@ async function withCost(phase, { pid, upstreamPid, byThread }) {
   const started = performance.now();
   const result = await phase();
   const wallMs = performance.now() - started;
-  const perRequest = (ms) => (result.requests ? Math.round((ms / result.requests) * 1000) / 1000 : null);
+  const perRequest = (ms) => (result.requests ? round(ms / result.requests, 3) : null);
   if (before.threads) result.threads = threadSplit(before.threads, threadTimesOf(pid), result.requests, wallMs);
   result.cpuMsPerRequest = perRequest(pid ? cpuMsOf(pid) - before.target : 0);
   result.upstreamCpuMsPerRequest = perRequest(cpuMsOf(upstreamPid) - before.upstream);
