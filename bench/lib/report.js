@@ -29,7 +29,11 @@ export function machineInfo() {
   };
 }
 
-/** Adds, per workload, the facade's ratios to each baseline and its added latency, from the same run. */
+/**
+ * Adds, per workload, the facade's ratios to each baseline and its added latency, from the same run; and each
+ * proxy's own added latency over the direct call (`proxyAddedLatencyMs`), the same measure for a bare hop, which
+ * shows what this machine puts on any proxy in that run.
+ */
 export function summarise(measured) {
   return measured.map((w) => {
     if (w.skipped) return w;
@@ -37,18 +41,23 @@ export function summarise(measured) {
     if (!f) return w;
     const throughputRatio = {};
     const addedLatencyMs = {};
+    const proxyAddedLatencyMs = {};
     for (const b of BASELINES) {
       const base = w.byTarget[b];
       if (!base) continue;
       throughputRatio[b] = round(f.saturation.rps / base.saturation.rps, 3);
-      addedLatencyMs[b] = {
-        p50: round(f.fixedRate.latencyMs.p50 - base.fixedRate.latencyMs.p50, 3),
-        p99: round(f.fixedRate.latencyMs.p99 - base.fixedRate.latencyMs.p99, 3),
-      };
+      addedLatencyMs[b] = latencyOver(f, base);
+      if (b !== 'direct' && w.byTarget.direct) proxyAddedLatencyMs[b] = latencyOver(base, w.byTarget.direct);
     }
-    return { ...w, throughputRatio, addedLatencyMs };
+    return { ...w, throughputRatio, addedLatencyMs, proxyAddedLatencyMs };
   });
 }
+
+/** p50 and p99 of `target` at the fixed rate minus those of `base`. */
+const latencyOver = (target, base) => ({
+  p50: round(target.fixedRate.latencyMs.p50 - base.fixedRate.latencyMs.p50, 3),
+  p99: round(target.fixedRate.latencyMs.p99 - base.fixedRate.latencyMs.p99, 3),
+});
 
 const errorsOf = (r) => r.saturation.errors + r.saturation.timeouts + r.saturation.non2xx + r.fixedRate.errors + r.fixedRate.non2xx;
 
@@ -106,14 +115,15 @@ function markdown(r) {
   lines.push('');
   lines.push(`### Latency at a fixed ${r.settings.rate} req/s (ms, p50 / p99)`);
   lines.push('');
-  lines.push(`| workload | ${present.map((t) => LABEL[t]).join(' | ')} | facade added over direct (p50 / p99) |`);
-  lines.push(`|---|${present.map(() => '---:').join('|')}|---:|`);
+  lines.push(`| workload | ${present.map((t) => LABEL[t]).join(' | ')} | facade added over direct (p50 / p99) | Fastify proxy added over direct (p50 / p99) |`);
+  lines.push(`|---|${present.map(() => '---:').join('|')}|---:|---:|`);
   for (const w of r.workloads) {
     if (w.skipped) continue;
     const cells = present.map((t) => (w.byTarget[t] ? `${w.byTarget[t].fixedRate.latencyMs.p50} / ${w.byTarget[t].fixedRate.latencyMs.p99}` : 'n/a'));
     const added = w.addedLatencyMs?.direct;
     const overloaded = w.byTarget.facade && w.byTarget.facade.saturation.rps < r.settings.rate ? ` (${r.settings.rate}/s is above the facade's saturation throughput: queueing)` : '';
-    lines.push(`| ${w.id} | ${cells.join(' | ')} | ${added ? `${added.p50} / ${added.p99}` : 'n/a'}${overloaded} |`);
+    const proxy = w.proxyAddedLatencyMs?.fastify;
+    lines.push(`| ${w.id} | ${cells.join(' | ')} | ${added ? `${added.p50} / ${added.p99}` : 'n/a'}${overloaded} | ${proxy ? `${proxy.p50} / ${proxy.p99}` : 'n/a'} |`);
   }
   lines.push('');
   cpuTable(lines, r, present, 'saturation', 'at saturation (ms; proxy or facade process, and the upstream behind it)', {

@@ -55,6 +55,7 @@ interface Results {
     byTarget?: Record<string, { saturation: PhaseCost & { rps: number; requests: number }; fixedRate: PhaseCost & { latencyMs: { p50: number; p99: number } } }>;
     throughputRatio?: Record<string, number>;
     addedLatencyMs?: Record<string, { p50: number; p99: number }>;
+    proxyAddedLatencyMs?: Record<string, { p50: number; p99: number }>;
   }>;
   targets: Array<{ name: string; target: string; value: string; met: boolean }>;
 }
@@ -92,6 +93,11 @@ describe('npm run bench (smoke mode)', () => {
       }
       expect(w.throughputRatio?.fastify).toBeGreaterThan(0);
       expect(typeof w.addedLatencyMs?.direct?.p99).toBe('number');
+      // The bare proxy's own added latency, from the same samples: the floor any hop pays in this run.
+      const proxy = w.byTarget!.fastify!.fixedRate.latencyMs;
+      const direct = w.byTarget!.direct!.fixedRate.latencyMs;
+      expect(w.proxyAddedLatencyMs?.fastify?.p50).toBeCloseTo(proxy.p50 - direct.p50, 3);
+      expect(w.proxyAddedLatencyMs?.fastify?.p99).toBeCloseTo(proxy.p99 - direct.p99, 3);
     }
     expect(results.targets.find((t) => t.name.startsWith('facade errors'))?.value).toBe('0');
   });
