@@ -10,8 +10,9 @@
 // (child process, full pipeline: real tokens from the local IdP, SMART authorization, compartment filter,
 // masking, audit outbox in a temp dir, request logs at info to /dev/null), and the baselines: the upstream
 // called directly, a bare Fastify proxy (@fastify/reply-from) and nginx (one worker). Workloads A, B, C, D
-// (issue 9) through every target: warm-up, throughput at saturation (autocannon), latency at a fixed rate
-// (paced open-loop client, see lib/load.js, in a process of its own: lib/paced-client.js). Peak RSS of the facade
+// (issue 9) through every target: warm-up, throughput at saturation (autocannon, the targets taking turns in
+// slices: lib/turns.js), latency at a fixed rate (paced open-loop client, see lib/load.js, in a process of its
+// own: lib/paced-client.js). Peak RSS of the facade
 // (VmHWM), start-up time to ready.
 //
 // Plain JavaScript against the compiled dist/ (BENCH_DIST or --dist to use another build). Not part of npm test.
@@ -20,10 +21,11 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { BenchUsageError, parseBenchArgs, USAGE } from './lib/args.js';
-import { round, saturate, warmUp } from './lib/load.js';
+import { saturate, warmUp } from './lib/load.js';
 import { ensureNginx, findNginx, nginxVersion, startNginx } from './lib/nginx.js';
-import { cpuMsOf, freePort, memoryOf, sampleRss, startChild, stopChild, sweepStaleRuns, threadSplit, threadTimesOf, waitFor200 } from './lib/processes.js';
+import { freePort, memoryOf, sampleRss, startChild, stopChild, sweepStaleRuns, waitFor200 } from './lib/processes.js';
 import { evaluate, machineInfo, summarise, writeBenchmarksMd } from './lib/report.js';
+import { costMeter, mergeSaturation, sliceCount, turnOrder } from './lib/turns.js';
 
 const HERE = import.meta.dirname;
 const ROOT = resolve(HERE, '..');
@@ -194,19 +196,33 @@ async function main() {
       measured.push({ id: w.id, title: w.title, skipped: w.skipped });
       continue;
     }
-    const byTarget = {};
     rss.mark(w.id);
-    for (const [name, t] of Object.entries(targets)) {
-      const opts = { connections: SETTINGS.connections };
-      await warmUp(t.origin, w.requests, { ...opts, seconds: SETTINGS.warmUpSeconds });
-      // Each phase with what it cost: CPU per request of the target process and of the upstream behind it, and the
-      // facade's time by thread (what the request thread and the audit writer each cost, and whether the request
-      // thread was running, waiting for a core or idle, waiting for I/O).
-      const costed = (phase) => withCost(phase, { pid: t.pid, upstreamPid, byThread: name === 'facade' });
-      const saturation = await costed(() => saturate(t.origin, w.requests, { ...opts, seconds: SETTINGS.saturationSeconds }));
+    const names = Object.keys(targets);
+    const connections = SETTINGS.connections;
+    for (const name of names) await warmUp(targets[name].origin, w.requests, { connections, seconds: SETTINGS.warmUpSeconds });
+    // What each phase cost: CPU per request of the target process and of the upstream behind it, and the facade's
+    // time by thread (what the request thread and the audit writer each cost, and whether the request thread was
+    // running, waiting for a core or idle, waiting for I/O).
+    const meter = (name) => costMeter({ pid: targets[name].pid, upstreamPid, byThread: name === 'facade' });
+    // Saturation in turns (lib/turns.js): slices of about 2 s, the targets in a rotating order.
+    const slices = Object.fromEntries(names.map((name) => [name, { results: [], meter: meter(name) }]));
+    const sliceTotal = sliceCount(SETTINGS.saturationSeconds);
+    for (let k = 0; k < sliceTotal; k++) {
+      for (const name of turnOrder(names, k)) {
+        const slice = () => saturate(targets[name].origin, w.requests, { connections, seconds: SETTINGS.saturationSeconds / sliceTotal });
+        slices[name].results.push(await slices[name].meter.measure(slice));
+      }
+    }
+    // Latency at the fixed rate, one target after the other, each phase whole.
+    const byTarget = {};
+    for (const name of names) {
+      const merged = mergeSaturation(slices[name].results);
+      const saturation = { ...merged, ...slices[name].meter.total(merged.requests) };
       const latency = { rate: SETTINGS.rate, seconds: SETTINGS.latencySeconds };
-      if (PACED_WARM_UP_SECONDS > 0) await pacedClient.run(t.origin, w.requests, { ...latency, seconds: PACED_WARM_UP_SECONDS });
-      const fixedRate = await costed(() => pacedClient.run(t.origin, w.requests, latency));
+      if (PACED_WARM_UP_SECONDS > 0) await pacedClient.run(targets[name].origin, w.requests, { ...latency, seconds: PACED_WARM_UP_SECONDS });
+      const fixedRateMeter = meter(name);
+      const paced = await fixedRateMeter.measure(() => pacedClient.run(targets[name].origin, w.requests, latency));
+      const fixedRate = { ...paced, ...fixedRateMeter.total(paced.requests) };
       byTarget[name] = { saturation, fixedRate };
       log(`${w.id} ${name.padEnd(7)} ${String(saturation.rps).padStart(8)} req/s  cpu ${saturation.cpuMsPerRequest} ms/req  @${SETTINGS.rate}/s p50 ${fixedRate.latencyMs.p50} ms p99 ${fixedRate.latencyMs.p99} ms cpu ${fixedRate.cpuMsPerRequest} ms/req   errors ${saturation.errors + saturation.non2xx + saturation.timeouts + fixedRate.errors + fixedRate.non2xx}`);
     }
@@ -233,7 +249,7 @@ async function main() {
     ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
     durationSeconds: Math.round((performance.now() - started) / 1000),
     machine: { ...machineBefore, loadAfter: machineInfo().load },
-    settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)', facadeBuild: 'bundled (rolldown.config.mjs)', latencyClient: `own process (lib/paced-client.js), ${PACED_WARM_UP_SECONDS} s unmeasured before each phase` },
+    settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)', facadeBuild: 'bundled (rolldown.config.mjs)', latencyClient: `own process (lib/paced-client.js), ${PACED_WARM_UP_SECONDS} s unmeasured before each phase`, saturationTurns: `${sliceCount(SETTINGS.saturationSeconds)} slices per target, in rotating turns (lib/turns.js)` },
     baselines: { direct: 'the canned upstream itself', fastify: '@fastify/reply-from, no logger', nginx: notes.nginx },
     upstreamBodyBytes: upstream.message.sizes,
     facade: { nodeFlags: FACADE_NODE_FLAGS, mallocArenaMax: facade.message.mallocArenaMax, environment: facade.message.environment, startup, memory, runtime, checks },
@@ -259,22 +275,6 @@ async function startPacedClient() {
         child.send({ origin, requests, options });
       }),
   };
-}
-
-/**
- * Runs one load phase and adds what it cost: `cpuMsPerRequest` of the target process (0 for the upstream called
- * directly), `upstreamCpuMsPerRequest`, and with `byThread` the process's time split by thread (`threads`).
- */
-async function withCost(phase, { pid, upstreamPid, byThread }) {
-  const before = { target: pid ? cpuMsOf(pid) : 0, upstream: cpuMsOf(upstreamPid), threads: byThread ? threadTimesOf(pid) : undefined };
-  const started = performance.now();
-  const result = await phase();
-  const wallMs = performance.now() - started;
-  const perRequest = (ms) => (result.requests ? round(ms / result.requests, 3) : null);
-  if (before.threads) result.threads = threadSplit(before.threads, threadTimesOf(pid), result.requests, wallMs);
-  result.cpuMsPerRequest = perRequest(pid ? cpuMsOf(pid) - before.target : 0);
-  result.upstreamCpuMsPerRequest = perRequest(cpuMsOf(upstreamPid) - before.upstream);
-  return result;
 }
 
 /**

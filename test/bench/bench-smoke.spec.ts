@@ -52,7 +52,7 @@ interface Results {
   workloads: Array<{
     id: string;
     skipped?: string;
-    byTarget?: Record<string, { saturation: PhaseCost & { rps: number; requests: number }; fixedRate: PhaseCost & { latencyMs: { p50: number; p99: number } } }>;
+    byTarget?: Record<string, { saturation: PhaseCost & { rps: number; requests: number; slices: number }; fixedRate: PhaseCost & { latencyMs: { p50: number; p99: number } } }>;
     throughputRatio?: Record<string, number>;
     addedLatencyMs?: Record<string, { p50: number; p99: number }>;
     proxyAddedLatencyMs?: Record<string, { p50: number; p99: number }>;
@@ -89,6 +89,7 @@ describe('npm run bench (smoke mode)', () => {
         const r = w.byTarget?.[target];
         expect(r, `${w.id} ${target}`).toBeDefined();
         expect(r!.saturation.requests).toBeGreaterThan(0);
+        expect(r!.saturation.slices, `${w.id} ${target}: saturation in turns`).toBe(1); // 0.3 s: one slice
         expect(Number.isFinite(r!.fixedRate.latencyMs.p50)).toBe(true);
       }
       expect(w.throughputRatio?.fastify).toBeGreaterThan(0);
