@@ -56,6 +56,8 @@ const TMP = join(HERE, '.tmp', `run-${process.pid}`);
 // Before each latency phase, the paced client sends at the same rate for this long, unmeasured: its own code
 // compiled and its pool connected (none in smoke runs, which have no warm-up).
 const PACED_WARM_UP_SECONDS = SETTINGS.warmUpSeconds > 0 ? 1 : 0;
+// Before each latency phase, the target is loaded at saturation for this long, unmeasured (none in smoke runs).
+const SATURATION_BEFORE_LATENCY_SECONDS = SETTINGS.warmUpSeconds > 0 ? 2 : 0;
 // The facade's V8 flags and glibc arena limit: the service's own (package.json config.nodeFlags and
 // config.mallocArenaMax, as `npm start` and the Dockerfile run it) unless --facade-flags / --malloc-arena-max.
 const FACADE_NODE_FLAGS = plan.facadeFlags;
@@ -213,12 +215,15 @@ async function main() {
         slices[name].results.push(await slices[name].meter.measure(slice));
       }
     }
-    // Latency at the fixed rate, one target after the other, each phase whole.
+    // Latency at the fixed rate, one target after the other, each phase whole and, as before the turns, right after
+    // load on the same target: 2 s at saturation, unmeasured, so that no target's phase starts from the idle
+    // stretch the other targets' phases gave it (V8 shrinks an idle heap; log 26).
     const byTarget = {};
     for (const name of names) {
       const merged = mergeSaturation(slices[name].results);
       const saturation = { ...merged, ...slices[name].meter.total(merged.requests) };
       const latency = { rate: SETTINGS.rate, seconds: SETTINGS.latencySeconds };
+      await warmUp(targets[name].origin, w.requests, { connections, seconds: SATURATION_BEFORE_LATENCY_SECONDS });
       if (PACED_WARM_UP_SECONDS > 0) await pacedClient.run(targets[name].origin, w.requests, { ...latency, seconds: PACED_WARM_UP_SECONDS });
       const fixedRateMeter = meter(name);
       const paced = await fixedRateMeter.measure(() => pacedClient.run(targets[name].origin, w.requests, latency));
@@ -249,7 +254,7 @@ async function main() {
     ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
     durationSeconds: Math.round((performance.now() - started) / 1000),
     machine: { ...machineBefore, loadAfter: machineInfo().load },
-    settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)', facadeBuild: 'bundled (rolldown.config.mjs)', latencyClient: `own process (lib/paced-client.js), ${PACED_WARM_UP_SECONDS} s unmeasured before each phase`, saturationTurns: `${sliceCount(SETTINGS.saturationSeconds)} slices per target, in rotating turns (lib/turns.js)` },
+    settings: { ...SETTINGS, patients: PATIENTS, scope: SCOPE, facadeLogLevel: 'info (to /dev/null)', facadeBuild: 'bundled (rolldown.config.mjs)', latencyClient: `own process (lib/paced-client.js); before each phase ${SATURATION_BEFORE_LATENCY_SECONDS} s at saturation and ${PACED_WARM_UP_SECONDS} s at the rate, unmeasured`, saturationTurns: `${sliceCount(SETTINGS.saturationSeconds)} slices per target, in rotating turns (lib/turns.js)` },
     baselines: { direct: 'the canned upstream itself', fastify: '@fastify/reply-from, no logger', nginx: notes.nginx },
     upstreamBodyBytes: upstream.message.sizes,
     facade: { nodeFlags: FACADE_NODE_FLAGS, mallocArenaMax: facade.message.mallocArenaMax, environment: facade.message.environment, startup, memory, runtime, checks },
