@@ -2,9 +2,9 @@
 // targets take them in a rotating order, so a stretch of load from elsewhere on the machine falls on every target
 // rather than on whichever ran then, and the throughput ratios of one run compare like with like. Measured one
 // after the other, the same build's CPU per Bundle moved from 0.86 to 1.25 ms between two full runs 15 minutes
-// apart, and its throughput against the proxy from 25 % to 15 % (BENCHMARKS.md, log 26). The latency phase is not
-// cut: a target that idles between slices pays for it in its first requests, which is not the steady rate the
-// latency targets are about (log, the turns checked).
+// apart, and its throughput against the proxy from 25 % to 15 % (BENCHMARKS.md, the turns checked, and log 26).
+// The latency phase is not cut: a target that idles between slices pays for it in its first requests, which is not
+// the steady rate the latency targets are about; run.js measures it whole, right after load on the same target.
 import { performance } from 'node:perf_hooks';
 import { round } from './load.js';
 import { cpuMsOf, threadSplit, threadTimesOf } from './processes.js';
