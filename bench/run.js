@@ -23,9 +23,9 @@ import { pathToFileURL } from 'node:url';
 import { BenchUsageError, parseBenchArgs, USAGE } from './lib/args.js';
 import { saturate, warmUp } from './lib/load.js';
 import { ensureNginx, findNginx, nginxVersion, startNginx } from './lib/nginx.js';
-import { freePort, memoryOf, sampleRss, startChild, stopChild, sweepStaleRuns, waitFor200 } from './lib/processes.js';
+import { costMeter, freePort, memoryOf, sampleRss, startChild, stopChild, sweepStaleRuns, waitFor200 } from './lib/processes.js';
 import { evaluate, machineInfo, summarise, writeBenchmarksMd } from './lib/report.js';
-import { costMeter, mergeSaturation, sliceCount, turnOrder } from './lib/turns.js';
+import { mergeSaturation, sliceCount, turnOrder } from './lib/turns.js';
 
 const HERE = import.meta.dirname;
 const ROOT = resolve(HERE, '..');

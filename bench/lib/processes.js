@@ -195,20 +195,27 @@ export function threadTimesOf(pid) {
   return threads;
 }
 
-/**
- * A Node process's time over a phase, split by thread: the main thread (which serves requests), worker threads
- * (in the facade, only the audit writer) and the rest (V8's GC and compiler helpers, libuv's pool). CPU per
- * request for each, and how much of the phase the main thread ran and waited for a core (also per request): a main
- * thread that neither ran nor waited was idle, waiting for I/O.
- */
-export function threadSplit(before, after, requests, wallMs) {
+/** What each thread of a process ran and waited between two `threadTimesOf` readings (a new thread from 0). */
+export function threadDeltas(before, after) {
   const start = new Map(before.map((t) => [t.tid, t]));
-  const sums = { main: { runMs: 0, waitMs: 0 }, workers: { runMs: 0, waitMs: 0, count: 0 }, helpers: { runMs: 0, waitMs: 0 } };
-  for (const t of after) {
+  return after.map((t) => {
     const s = start.get(t.tid) ?? { runMs: 0, waitMs: 0 };
+    return { tid: t.tid, name: t.name, runMs: t.runMs - s.runMs, waitMs: t.waitMs - s.waitMs };
+  });
+}
+
+/**
+ * A Node process's time over a phase (`threadDeltas`), split by thread: the main thread (which serves requests),
+ * worker threads (in the facade, only the audit writer) and the rest (V8's GC and compiler helpers, libuv's pool).
+ * CPU per request for each, and how much of the phase the main thread ran and waited for a core (also per request):
+ * a main thread that neither ran nor waited was idle, waiting for I/O.
+ */
+export function threadSplit(deltas, requests, wallMs) {
+  const sums = { main: { runMs: 0, waitMs: 0 }, workers: { runMs: 0, waitMs: 0, count: 0 }, helpers: { runMs: 0, waitMs: 0 } };
+  for (const t of deltas) {
     const kind = t.name === 'MainThread' ? 'main' : t.name === 'WorkerThread' ? 'workers' : 'helpers';
-    sums[kind].runMs += t.runMs - s.runMs;
-    sums[kind].waitMs += t.waitMs - s.waitMs;
+    sums[kind].runMs += t.runMs;
+    sums[kind].waitMs += t.waitMs;
     if (kind === 'workers') sums.workers.count += 1;
   }
   const perRequest = (ms) => (requests ? roundTo(ms / requests, 3) : null);
@@ -217,6 +224,47 @@ export function threadSplit(before, after, requests, wallMs) {
     cpuMsPerRequest: { mainThread: perRequest(sums.main.runMs), workerThreads: perRequest(sums.workers.runMs), helpers: perRequest(sums.helpers.runMs) },
     workerThreads: sums.workers.count,
     mainThread: { runningPct: pct(sums.main.runMs), waitingForCorePct: pct(sums.main.waitMs), waitingForCoreMsPerRequest: perRequest(sums.main.waitMs) },
+  };
+}
+
+/**
+ * What a target's load phases cost, summed over the stretches it measured (a phase whole, or its slices in turns):
+ * `measure` runs one and adds the CPU time of the target process (none for the upstream called directly, `pid` 0)
+ * and of the upstream behind it, and with `byThread` the target's time by thread; `total` gives the per-request
+ * figures over all of them.
+ */
+export function costMeter({ pid, upstreamPid, byThread }) {
+  let targetMs = 0;
+  let upstreamMs = 0;
+  let wallMs = 0;
+  const threads = new Map(); // tid -> { tid, name, runMs, waitMs }, summed over the stretches
+  return {
+    async measure(stretch) {
+      const before = { target: pid ? cpuMsOf(pid) : 0, upstream: cpuMsOf(upstreamPid), threads: byThread ? threadTimesOf(pid) : [] };
+      const started = performance.now();
+      const result = await stretch();
+      wallMs += performance.now() - started;
+      targetMs += pid ? cpuMsOf(pid) - before.target : 0;
+      upstreamMs += cpuMsOf(upstreamPid) - before.upstream;
+      if (byThread) {
+        for (const d of threadDeltas(before.threads, threadTimesOf(pid))) {
+          const sum = threads.get(d.tid);
+          if (sum) {
+            sum.runMs += d.runMs;
+            sum.waitMs += d.waitMs;
+          } else threads.set(d.tid, d);
+        }
+      }
+      return result;
+    },
+    total(requests) {
+      const perRequest = (ms) => (requests ? roundTo(ms / requests, 3) : null);
+      return {
+        cpuMsPerRequest: perRequest(targetMs),
+        upstreamCpuMsPerRequest: perRequest(upstreamMs),
+        ...(byThread ? { threads: threadSplit([...threads.values()], requests, wallMs) } : {}),
+      };
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The targets' turns at saturation (bench/lib/turns.js). What must never happen: a target always measured first or
- * last (the rotation is what spreads the machine's other load over all of them), a slice's requests or errors lost
- * when the slices are put together, or the cost of one target's slices counted for another.
+ * last (the rotation is what spreads the machine's other load over all of them), or a slice's requests or errors
+ * lost when the slices are put together. What each target's slices cost: test/bench/bench-cost.spec.ts.
  */
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,10 +12,6 @@ interface Turns {
   sliceCount(seconds: number): number;
   turnOrder(names: string[], k: number): string[];
   mergeSaturation(slices: Saturation[]): Saturation & { slices: number };
-  costMeter(o: { pid?: number; upstreamPid: number; byThread: boolean }): {
-    measure<T>(slice: () => Promise<T>): Promise<T>;
-    total(requests: number): { cpuMsPerRequest: number | null; upstreamCpuMsPerRequest: number | null; threads?: { cpuMsPerRequest: { mainThread: number } } };
-  };
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -55,43 +51,5 @@ describe('saturation in turns', () => {
     expect(merged.slices).toBe(4);
     expect([merged.errors, merged.non2xx, merged.timeouts]).toEqual([1, 2, 3]);
     expect(merged.latencyMs.p99).toBe(9); // autocannon's percentiles cannot be merged: the slowest slice's
-  });
-
-  it('counts the CPU of the measured slices only, summed over them', async () => {
-    const meter = turns.costMeter({ pid: process.pid, upstreamPid: process.pid, byThread: true });
-    // Spins until it has used `ms` of CPU time, however the machine schedules it.
-    const spin = (ms: number) => async () => {
-      const start = process.cpuUsage();
-      for (;;) {
-        const used = process.cpuUsage(start);
-        if (used.user + used.system >= ms * 1000) return;
-      }
-    };
-    await meter.measure(spin(150));
-    await spin(400)(); // between the slices: another target's turn, not this one's
-    await meter.measure(spin(150));
-    const cost = meter.total(100);
-    // 300 ms of spinning over 100 requests: ~3 ms each, never the 7 ms that would include the 400 ms between.
-    expect(cost.cpuMsPerRequest).toBeGreaterThan(2.5);
-    expect(cost.cpuMsPerRequest).toBeLessThan(5);
-    expect(cost.upstreamCpuMsPerRequest).toBeGreaterThan(2.5);
-    expect(cost.upstreamCpuMsPerRequest).toBeLessThan(5);
-    expect(cost.threads?.cpuMsPerRequest.mainThread).toBeGreaterThan(2.5);
-    expect(cost.threads?.cpuMsPerRequest.mainThread).toBeLessThan(5);
-  });
-
-  it('counts no CPU for a target without a process of its own (the upstream called directly)', async () => {
-    const meter = turns.costMeter({ pid: 0, upstreamPid: process.pid, byThread: false });
-    await meter.measure(async () => {
-      const start = process.cpuUsage();
-      for (;;) {
-        const used = process.cpuUsage(start);
-        if (used.user + used.system >= 50_000) return;
-      }
-    });
-    const cost = meter.total(10);
-    expect(cost.cpuMsPerRequest).toBe(0);
-    expect(cost.upstreamCpuMsPerRequest).toBeGreaterThan(4);
-    expect(cost).not.toHaveProperty('threads');
   });
 });
