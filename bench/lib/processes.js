@@ -4,7 +4,6 @@
 // readiness probe.
 import { fork } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -78,17 +77,8 @@ export async function stopChild(child, graceMs = 15_000) {
   clearTimeout(timer);
 }
 
-/** A free TCP port on loopback (listen on 0, read, close). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+// A loopback port named before its server listens, never one the kernel may hand to another socket meanwhile.
+export { freePort } from '../../test/support/free-port.ts';
 
 /** Polls `url` until it answers 200; resolves with the ms elapsed since `since` (performance.now()). */
 export async function waitFor200(url, since, { timeoutMs = 60_000, everyMs = 5 } = {}) {
