@@ -77,9 +77,6 @@ export async function stopChild(child, graceMs = 15_000) {
   clearTimeout(timer);
 }
 
-// A loopback port named before its server listens, never one the kernel may hand to another socket meanwhile.
-export { freePort } from '../../test/support/free-port.ts';
-
 /** Polls `url` until it answers 200; resolves with the ms elapsed since `since` (performance.now()). */
 export async function waitFor200(url, since, { timeoutMs = 60_000, everyMs = 5 } = {}) {
   for (;;) {

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
  * process before the server binds it (CI once failed so, EADDRINUSE). These ports are taken below the kernel's
  * ephemeral range, which it never hands out by itself, and each vitest worker draws from its own block of them, so
  * two test files running at once are never given the same one. A port is handed out only if it binds free now.
- * The bench (bench/lib/processes.js) uses this too: from block 0 when run alone, or from its parent test's block.
+ * The bench (bench/run.js) uses this too: from block 0 when run alone, or from its parent test's block.
  */
 
 const LOWEST = 10_000;
