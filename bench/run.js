@@ -26,9 +26,6 @@ import { ensureNginx, findNginx, nginxVersion, startNginx } from './lib/nginx.js
 import { costMeter, memoryOf, sampleRss, startChild, stopChild, sweepStaleRuns, waitFor200 } from './lib/processes.js';
 import { evaluate, machineInfo, summarise, writeBenchmarksMd } from './lib/report.js';
 import { mergeSaturation, sliceCount, turnOrder } from './lib/turns.js';
-// The tests' port helper (Node runs the .ts itself). Here and not in lib/processes.js, which the facade's child
-// process imports: loading the type stripper there would add to the facade's measured start-up and memory.
-import { freePort } from '../test/support/free-port.ts';
 
 const HERE = import.meta.dirname;
 const ROOT = resolve(HERE, '..');
@@ -106,6 +103,10 @@ async function main() {
   log(`canned upstream on ${upstreamOrigin}`);
 
   // 2. The local IdP and real user tokens (authorization code + PKCE), audience = the facade's FHIR base.
+  // The tests' port helper; Node runs the .ts itself, and loading its type stripper takes ~0.17 s. So it is loaded
+  // here, once a run starts (not for --help, --dry-run or a bad argument), and never by lib/processes.js, which the
+  // facade's child process imports: there it would add to the facade's measured start-up and memory.
+  const { freePort } = await import('../test/support/free-port.ts');
   const facadePort = await freePort();
   const facadeOrigin = `http://127.0.0.1:${facadePort}`;
   const fhirBase = `${facadeOrigin}/fhir`;
