@@ -43,7 +43,7 @@ function bindsFree(port: number): Promise<boolean> {
   });
 }
 
-/** A loopback port that no other process is handed meanwhile, free when returned. */
+/** A loopback port, free when returned, that the kernel gives to no other socket meanwhile. */
 export async function freePort(): Promise<number> {
   for (let tries = 0; tries < size; tries++) {
     const port = blockStart + (next++ % size);
